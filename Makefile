@@ -1,0 +1,60 @@
+# qosres: adaptive CPU reservations for Linux 6.12.
+#
+#   make demo        boot the patched kernel and watch reservations at work
+#   make test        every suite; ends with "N passed, N failed"
+#   make kernel      just the bzImage (incremental)
+#   make checkpatch  scripts/checkpatch.pl --strict on kernel files and gsp/
+#   make gsp-lines   lines the GSP series adds to existing kernel files
+#
+# KERNEL_SRC=DIR uses that Linux 6.12 tree instead of Debian's
+# linux-source-6.12 tarball.
+
+BUILD    := build
+SRC      := $(BUILD)/linux
+OBJ      := $(BUILD)/obj-test
+BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
+CONFIGS  := configs/base.config configs/debug.config configs/qosres.config
+JOBS     ?= $(shell nproc)
+
+.PHONY: all kernel tree config test demo checkpatch gsp-lines clean distclean deps-build
+
+all: kernel
+
+deps-build:
+	@mk/deps.sh build
+
+tree: deps-build
+	@mk/tree.sh $(SRC)
+
+config: tree
+	@mk/config.sh $(SRC) $(OBJ) $(CONFIGS)
+
+kernel: config
+	@echo "  KERNEL  $(BZIMAGE)"
+	@$(MAKE) -s -C $(SRC) O=$(abspath $(OBJ)) -j$(JOBS) bzImage
+
+test:
+	@mk/deps.sh test
+	@$(MAKE) -s kernel
+	@tests/run
+
+demo:
+	@mk/deps.sh demo
+	@$(MAKE) -s kernel
+	@tests/harness/vm-run -t 900 -o $(BUILD)/demo -- $(CURDIR)/demo/demo.sh
+
+checkpatch: tree
+	@mk/checkpatch.sh $(SRC)
+
+gsp-lines:
+	@for p in $$(grep -v '^#' gsp/series); do \
+		grep -c '^+[^+]\|^+$$' gsp/$$p | sed "s|^|$$p: |"; \
+	done
+	@cat gsp/*.patch | grep -c '^+[^+]\|^+$$' | sed 's/^/total added: /'
+	@cat gsp/*.patch | sed -n 's|^+++ b/||p' | sort -u | wc -l | sed 's/^/existing files: /'
+
+clean:
+	rm -rf $(BUILD)/obj-* $(BUILD)/results $(BUILD)/demo $(BUILD)/vm.*
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the reservation scheduler's admission arithmetic.
+ * Included by edf_rr.c, so the static helpers are in reach.
+ */
+#include <kunit/test.h>
+
+static void edf_rr_test_room(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, edf_rr_room(950, 50, 0, 0), 900ULL);
+	KUNIT_EXPECT_EQ(test, edf_rr_room(950, 50, 300, 400), 200ULL);
+	KUNIT_EXPECT_EQ(test, edf_rr_room(950, 50, 500, 400), 0ULL);
+	KUNIT_EXPECT_EQ(test, edf_rr_room(950, 50, 600, 400), 0ULL);
+	KUNIT_EXPECT_EQ(test, edf_rr_room(BW_UNIT, 0, 0, 0), (u64)BW_UNIT);
+}
+
+/* Slots from rooms given in us per period; cur[] may be NULL. */
+static void fill_slots(struct edf_rr_slot *slots, const u64 *room,
+		       const u64 *cur, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		slots[i] = (struct edf_rr_slot) {
+			.cpu = i, .room = room[i], .cur = cur ? cur[i] : 0,
+		};
+}
+
+static u64 budget_on(const struct edf_rr_slot *slots, int n, int cpu)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (slots[i].cpu == cpu)
+			return slots[i].budget;
+	return 0;
+}
+
+/* One server, on the CPU with the most room. */
+static void edf_rr_test_single(struct kunit *test)
+{
+	static const u64 room[] = { 50000, 90000, 70000, 90000 };
+	struct edf_rr_slot slots[4];
+
+	fill_slots(slots, room, NULL, 4);
+	KUNIT_ASSERT_EQ(test, edf_rr_split(slots, 4, 30000, 95000), 1);
+	KUNIT_EXPECT_EQ(test, slots[0].cpu, 1);
+	KUNIT_EXPECT_EQ(test, slots[0].budget, 30000ULL);
+}
+
+/* A budget change keeps the CPU while the reservation fits there. */
+static void edf_rr_test_keep(struct kunit *test)
+{
+	static const u64 room[] = { 90000, 40000 };
+	static const u64 cur[] = { 0, 20000 };
+	struct edf_rr_slot slots[2];
+
+	fill_slots(slots, room, cur, 2);
+	KUNIT_ASSERT_EQ(test, edf_rr_split(slots, 2, 40000, 95000), 1);
+	KUNIT_EXPECT_EQ(test, slots[0].cpu, 1);
+
+	fill_slots(slots, room, cur, 2);
+	KUNIT_ASSERT_EQ(test, edf_rr_split(slots, 2, 40001, 95000), 1);
+	KUNIT_EXPECT_EQ(test, slots[0].cpu, 0);
+}
+
+/* 1.5 CPUs: two servers, even shares. */
+static void edf_rr_test_multi(struct kunit *test)
+{
+	static const u64 room[] = { 90000, 90000 };
+	struct edf_rr_slot slots[2];
+
+	fill_slots(slots, room, NULL, 2);
+	KUNIT_ASSERT_EQ(test, edf_rr_split(slots, 2, 150000, 95000), 2);
+	KUNIT_EXPECT_EQ(test, budget_on(slots, 2, 0), 75000ULL);
+	KUNIT_EXPECT_EQ(test, budget_on(slots, 2, 1), 75000ULL);
+
+	/* Uneven room: the fuller CPU takes what it can, the other the rest. */
+	fill_slots(slots, (const u64[]){ 90000, 60000 }, NULL, 2);
+	KUNIT_ASSERT_EQ(test, edf_rr_split(slots, 2, 140001, 95000), 2);
+	KUNIT_EXPECT_EQ(test, budget_on(slots, 2, 1), 60000ULL);
+	KUNIT_EXPECT_EQ(test, budget_on(slots, 2, 0), 80001ULL);
+}
+
+/* Room in total is not enough: the servers must fit CPU by CPU. */
+static void edf_rr_test_busy(struct kunit *test)
+{
+	static const u64 room[] = { 50000, 50000 };
+	struct edf_rr_slot slots[2];
+
+	fill_slots(slots, room, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 90000, 95000), -EBUSY);
+	/* 2 servers but only one CPU allowed. */
+	fill_slots(slots, room, NULL, 1);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 1, 96000, 95000), -EBUSY);
+	/* 2 servers that would not fit together. */
+	fill_slots(slots, (const u64[]){ 95000, 900 }, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 96000, 95000), -EBUSY);
+	/* A server below the enforceable minimum is no placement. */
+	fill_slots(slots, (const u64[]){ 95000, QOSRES_BUDGET_MIN - 1 }, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 95000 + QOSRES_BUDGET_MIN - 1,
+					   95000), -EBUSY);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 0, 1000, 95000), -EBUSY);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 1000, 0), -EBUSY);
+}
+
+/* Exactly the limit is one server; one microsecond more is two. */
+static void edf_rr_test_edges(struct kunit *test)
+{
+	static const u64 room[] = { 95000, 95000 };
+	struct edf_rr_slot slots[2];
+
+	fill_slots(slots, room, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 95000, 95000), 1);
+	fill_slots(slots, room, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 95001, 95000), 2);
+	fill_slots(slots, room, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 190000, 95000), 2);
+	fill_slots(slots, room, NULL, 2);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 2, 190001, 95000), -EBUSY);
+}
+
+/* SCHED_DEADLINE's fixed point meets qosres's millionths. */
+static void edf_rr_test_units(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, edf_rr_limit(to_ratio(1000000, 950000)), 950000ULL);
+	KUNIT_EXPECT_EQ(test, edf_rr_limit(BW_UNIT), PPM);
+	KUNIT_EXPECT_EQ(test, edf_rr_limit((u64)-1), PPM);
+	KUNIT_EXPECT_EQ(test, edf_rr_ppm(30000, 100000), 300000ULL);
+	KUNIT_EXPECT_EQ(test, edf_rr_ppm(50 * NSEC_PER_MSEC, NSEC_PER_SEC),
+			50000ULL);
+	/* 10 s on 8192 CPUs, in ns, still fits the product. */
+	KUNIT_EXPECT_EQ(test, edf_rr_ppm(8192ULL * 10 * NSEC_PER_SEC,
+					 10 * NSEC_PER_SEC), 8192 * PPM);
+}
+
+/* 10 s periods on many CPUs: no overflow in the splitting steps. */
+static void edf_rr_test_overflow(struct kunit *test)
+{
+	u64 cpu_max = div64_u64(950000 * QOSRES_PERIOD_MAX, PPM);
+	struct edf_rr_slot slots[8];
+	u64 room[8];
+	int i;
+
+	KUNIT_EXPECT_EQ(test, cpu_max, 9500000ULL);
+	for (i = 0; i < 8; i++)
+		room[i] = cpu_max;
+	fill_slots(slots, room, NULL, 8);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 8, 8 * cpu_max, cpu_max), 8);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, slots[i].budget, cpu_max);
+	fill_slots(slots, room, NULL, 8);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 8, U64_MAX - 1, cpu_max),
+			-EBUSY);
+	fill_slots(slots, room, NULL, 8);
+	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 8, U64_MAX, 1), -EBUSY);
+}
+
+static struct kunit_case edf_rr_test_cases[] = {
+	KUNIT_CASE(edf_rr_test_room),
+	KUNIT_CASE(edf_rr_test_single),
+	KUNIT_CASE(edf_rr_test_keep),
+	KUNIT_CASE(edf_rr_test_multi),
+	KUNIT_CASE(edf_rr_test_busy),
+	KUNIT_CASE(edf_rr_test_edges),
+	KUNIT_CASE(edf_rr_test_units),
+	KUNIT_CASE(edf_rr_test_overflow),
+	{}
+};
+
+static struct kunit_suite edf_rr_test_suite = {
+	.name = "edf_rr_admission",
+	.test_cases = edf_rr_test_cases,
+};
+
+kunit_test_suite(edf_rr_test_suite);

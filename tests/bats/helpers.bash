@@ -1,0 +1,74 @@
+# Shared by the guest suites: run as root inside the test guest, on the
+# real cgroupfs at /sys/fs/cgroup.
+
+# bats_load_library would run each library's load.bash, which forks
+# dirname once per file: two seconds a test under TCG. Source the same
+# files directly.
+for lib in bats-support bats-assert; do
+	for f in "${BATS_LIB_PATH:-/usr/lib/bats}/$lib"/src/*.bash; do
+		# shellcheck disable=SC1090
+		source "$f"
+	done
+done
+
+CG=/sys/fs/cgroup
+NCPUS=$(nproc --all)
+
+# Enable the controllers the tests use and give each test a fresh parent
+# cgroup, $T, with qosres (and cpuset) enabled for its children.
+qosres_setup() {
+	grep -qw qosres "$CG/cgroup.controllers" ||
+		fail "qosres is not in $CG/cgroup.controllers"
+	echo "+qosres +cpuset" >"$CG/cgroup.subtree_control"
+	T=$CG/t$BATS_TEST_NUMBER
+	mkdir "$T"
+	echo "+qosres +cpuset" >"$T/cgroup.subtree_control"
+}
+
+# Remove a cgroup tree, children first; its reservations end with it.
+cg_remove() {
+	[ -d "$1" ] || return 0
+	find "$1" -depth -type d -exec rmdir {} \;
+}
+
+qosres_teardown() {
+	cg_remove "$T"
+}
+
+# cg_write FILE TEXT: write TEXT with one write(2), no newline added.
+# Prints the error text (strerror) on failure.
+cg_write() {
+	local err
+	if err=$( { printf '%s' "$2" >"$1"; } 2>&1); then
+		return 0
+	fi
+	echo "${err##*: }"
+	return 1
+}
+
+# stat_key FILE KEY: the value of KEY in a flat-keyed file.
+stat_key() {
+	local key value
+	while read -r key value; do
+		if [ "$key" = "$2" ]; then
+			echo "$value"
+			return 0
+		fi
+	done <"$1"
+	return 1
+}
+
+# mkres NAME BUDGET [PERIOD]: a child of $T holding a reservation.
+mkres() {
+	mkdir -p "$T/$1"
+	if [ -n "${3:-}" ]; then
+		echo "$2 $3" >"$T/$1/qosres.budget"
+	else
+		echo "$2" >"$T/$1/qosres.budget"
+	fi
+}
+
+# What one CPU can take for reservations: the limit less the fair server.
+cpu_room_ppm() {
+	stat_key "$CG/qosres.stat" "cpu${1}_free_bw_ppm"
+}
