@@ -15,8 +15,12 @@ OBJ      := $(BUILD)/obj-test
 BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/debug.config configs/qosres.config
 JOBS     ?= $(shell nproc)
+TOOLS    := $(BUILD)/tools/periodic
+CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
+FB       := kernel/cgroup/qosres_fb
+UNITS    := $(BUILD)/unit/qosres_fb_test
 
-.PHONY: all kernel tree config test demo checkpatch gsp-lines clean distclean deps-build
+.PHONY: all kernel tree config tools userspace unit test demo checkpatch gsp-lines clean distclean deps-build
 
 all: kernel
 
@@ -33,14 +37,32 @@ kernel: config
 	@echo "  KERNEL  $(BZIMAGE)"
 	@$(MAKE) -s -C $(SRC) O=$(abspath $(OBJ)) -j$(JOBS) bzImage
 
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS_TOOLS) -o $@ $<
+
+tools: $(TOOLS)
+
+userspace:
+	@$(MAKE) -s -C userspace/qosres-agent
+
+# The feedback algorithms' unit tests, on the host; run by tests/run.
+$(BUILD)/unit/%_test: tests/unit/%_test.c $(FB).c $(FB).h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS_TOOLS) -Wno-unused-parameter -Ikernel/cgroup -o $@ $< $(FB).c
+
+unit: $(UNITS)
+
 test:
 	@mk/deps.sh test
-	@$(MAKE) -s kernel
+	@$(MAKE) -s kernel tools userspace unit
 	@tests/run
 
 demo:
 	@mk/deps.sh demo
-	@$(MAKE) -s kernel
+	@$(MAKE) -s kernel tools userspace
 	@tests/harness/vm-run -t 900 -o $(BUILD)/demo -- $(CURDIR)/demo/demo.sh
 
 checkpatch: tree

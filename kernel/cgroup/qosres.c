@@ -6,7 +6,8 @@
  * together get qosres.budget microseconds of CPU every qosres.period, from
  * the EDF reservation scheduler (kernel/sched/edf_rr.c), which also decides
  * where the reservation's per-CPU servers go. This file is the interface:
- * parsing, the per-subtree caps of qosres.max, the events and the stats.
+ * parsing, the per-subtree caps of qosres.max, the events and the stats,
+ * and the kernel's own QoS manager for qosres.feedback mode "kernel".
  *
  * Bandwidth in the hierarchy is counted in millionths of a CPU (ppm), so
  * the sums shown in qosres.stat add up exactly.
@@ -20,15 +21,18 @@
 #include <linux/cpuhotplug.h>
 #include <linux/cpuset.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/parser.h>
 #include <linux/qosres.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sched/clock.h>
 #include <linux/string.h>
 
 #include "cpuset-internal.h"
+#include "qosres_fb.h"
 
 #define PPM_PER_CPU	1000000ULL
 
@@ -44,32 +48,30 @@ static const char * const qosres_event_names[NR_QOSRES_EVENTS] = {
 };
 
 enum qosres_fb_mode { QOSRES_FB_OFF, QOSRES_FB_AGENT, QOSRES_FB_KERNEL };
-enum qosres_predictor { QOSRES_PRED_MAVG, QOSRES_PRED_PERC, QOSRES_PRED_MAX };
 
 static const char * const qosres_fb_modes[] = { "off", "agent", "kernel" };
-static const char * const qosres_predictors[] = { "mavg", "perc", "max" };
 
-#define QOSRES_WINDOW_MAX	64
 #define QOSRES_QUANTILE_MIN	50
 #define QOSRES_MARGIN_MAX	100
 
-/* Settings of the feedback loop that adapts qosres.budget. */
+/*
+ * Settings of the feedback loop that adapts qosres.budget; max 0 means no
+ * bound but the caps.
+ */
 struct qosres_feedback {
-	enum qosres_fb_mode	mode;
-	enum qosres_predictor	predictor;
-	unsigned int		window;		/* periods */
-	unsigned int		quantile;	/* percent */
-	unsigned int		margin;		/* percent */
-	u64			min;		/* us */
-	u64			max;		/* us, 0: no bound but the caps */
+	enum qosres_fb_mode		mode;
+	struct qosres_fb_params		params;
 };
 
 static const struct qosres_feedback qosres_fb_default = {
-	.mode		= QOSRES_FB_OFF,
-	.predictor	= QOSRES_PRED_PERC,
-	.window		= 16,
-	.quantile	= 95,
-	.margin		= 10,
+	.mode	= QOSRES_FB_OFF,
+	.params	= {
+		.predictor	= 1,	/* perc */
+		.controller	= 0,	/* track */
+		.window		= 16,
+		.quantile	= 95,
+		.margin		= 10,
+	},
 };
 
 struct qosres {
@@ -80,6 +82,13 @@ struct qosres {
 	u64				period;		/* us */
 	bool				soft;
 	struct qosres_feedback		fb;
+
+	/* The kernel's QoS manager, for feedback mode "kernel". */
+	struct kthread_delayed_work	fb_work;
+	struct qosres_fb_state		fb_state;
+	u64				fb_seq;		/* period last adapted to */
+	u64				fb_start;	/* period it began */
+	u64				fb_request_ppm;	/* what it last asked */
 
 	/* qosres.max; max_period == 0 means "max" */
 	u64				max_budget;
@@ -185,11 +194,13 @@ static int qosres_parse_max(char *buf, u64 *budget, u64 *period)
 }
 
 enum {
-	FB_PREDICTOR, FB_WINDOW, FB_QUANTILE, FB_MARGIN, FB_MIN, FB_MAX, FB_ERR,
+	FB_PREDICTOR, FB_CONTROLLER, FB_WINDOW, FB_QUANTILE, FB_MARGIN, FB_MIN,
+	FB_MAX, FB_ERR,
 };
 
 static const match_table_t qosres_fb_tokens = {
 	{ FB_PREDICTOR,	"predictor=%s" },
+	{ FB_CONTROLLER, "controller=%s" },
 	{ FB_WINDOW,	"window=%s" },
 	{ FB_QUANTILE,	"quantile=%s" },
 	{ FB_MARGIN,	"margin=%s" },
@@ -218,49 +229,65 @@ static int qosres_match_uint(substring_t *arg, unsigned int lo,
 	return 0;
 }
 
-static int qosres_match_name(substring_t *arg, const char * const *names,
-			     int nr)
+static bool qosres_match_is(substring_t *arg, const char *name)
 {
-	char name[16];
-	int i;
+	size_t len = arg->to - arg->from;
 
-	if (match_strlcpy(name, arg, sizeof(name)) >= sizeof(name))
-		return -EINVAL;
-	i = match_string(names, nr, name);
-	return i < 0 ? -EINVAL : i;
+	return strlen(name) == len && !strncmp(name, arg->from, len);
 }
 
-static int qosres_parse_fb_key(char *tok, struct qosres_feedback *fb)
+static int qosres_match_predictor(substring_t *arg, unsigned int *v)
+{
+	unsigned int i;
+
+	for (i = 0; qosres_fb_predictors[i].name; i++) {
+		if (qosres_match_is(arg, qosres_fb_predictors[i].name)) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int qosres_match_controller(substring_t *arg, unsigned int *v)
+{
+	unsigned int i;
+
+	for (i = 0; qosres_fb_controllers[i].name; i++) {
+		if (qosres_match_is(arg, qosres_fb_controllers[i].name)) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int qosres_parse_fb_key(char *tok, struct qosres_fb_params *p)
 {
 	substring_t args[MAX_OPT_ARGS];
-	int i;
 
 	switch (match_token(tok, qosres_fb_tokens, args)) {
 	case FB_PREDICTOR:
-		i = qosres_match_name(&args[0], qosres_predictors,
-				      ARRAY_SIZE(qosres_predictors));
-		if (i < 0)
-			return i;
-		fb->predictor = i;
-		return 0;
+		return qosres_match_predictor(&args[0], &p->predictor);
+	case FB_CONTROLLER:
+		return qosres_match_controller(&args[0], &p->controller);
 	case FB_WINDOW:
-		return qosres_match_uint(&args[0], 1, QOSRES_WINDOW_MAX,
-					 &fb->window);
+		return qosres_match_uint(&args[0], 1, QOSRES_FB_WINDOW_MAX,
+					 &p->window);
 	case FB_QUANTILE:
 		return qosres_match_uint(&args[0], QOSRES_QUANTILE_MIN, 100,
-					 &fb->quantile);
+					 &p->quantile);
 	case FB_MARGIN:
 		return qosres_match_uint(&args[0], 0, QOSRES_MARGIN_MAX,
-					 &fb->margin);
+					 &p->margin);
 	case FB_MIN:
-		return qosres_match_u64(&args[0], &fb->min);
+		return qosres_match_u64(&args[0], &p->min);
 	case FB_MAX:
-		if (args[0].to - args[0].from == 3 &&
-		    !strncmp(args[0].from, "max", 3)) {
-			fb->max = 0;
+		if (qosres_match_is(&args[0], "max")) {
+			p->max = 0;
 			return 0;
 		}
-		return qosres_match_u64(&args[0], &fb->max);
+		return qosres_match_u64(&args[0], &p->max);
 	default:
 		return -EINVAL;
 	}
@@ -291,11 +318,12 @@ static int qosres_parse_feedback(char *buf, struct qosres_feedback *fb)
 			have_mode = true;
 			continue;
 		}
-		if (qosres_parse_fb_key(tok, &new))
+		if (qosres_parse_fb_key(tok, &new.params))
 			return -EINVAL;
 	}
-	if (!have_mode || new.min > limit || new.max > limit ||
-	    (new.max && (new.max < QOSRES_BUDGET_MIN || new.min > new.max)))
+	if (!have_mode || new.params.min > limit || new.params.max > limit ||
+	    (new.params.max && (new.params.max < QOSRES_BUDGET_MIN ||
+				new.params.min > new.params.max)))
 		return -EINVAL;
 	*fb = new;
 	return 0;
@@ -352,17 +380,51 @@ static void qosres_account(struct qosres *qr, u64 old_ppm, u64 new_ppm)
 }
 
 /*
+ * The tasks whose reservation @qr is, or would be if it had a budget:
+ * those of its subtree but below descendants that are reservations
+ * themselves. Each follows its reservation, as qosres_task_rsv() now
+ * finds it.
+ */
+static void qosres_update_tasks(struct qosres *qr)
+{
+	struct cgroup_subsys_state *pos;
+	struct css_task_iter it;
+	struct task_struct *task;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &qr->css) {
+		if (pos != &qr->css && READ_ONCE(css_qosres(pos)->budget)) {
+			pos = css_rightmost_descendant(pos);
+			continue;
+		}
+		if (!css_tryget_online(pos))
+			continue;
+		rcu_read_unlock();
+		css_task_iter_start(pos, 0, &it);
+		while ((task = css_task_iter_next(&it)))
+			edf_rr_task_update(task);
+		css_task_iter_end(&it);
+		rcu_read_lock();
+		css_put(pos);
+	}
+	rcu_read_unlock();
+}
+
+/*
  * Make @budget/@period the reservation of @qr: check the caps, place the
- * servers, account. Nothing changes on error: -EBUSY when a cap or the
- * per-CPU room refuses it.
+ * servers, account, and move the tasks in or out of the reservation when
+ * it starts or ends. Nothing changes on error: -EBUSY when a cap or the
+ * per-CPU room refuses it. CPU hotplug lock held.
  */
 static int qosres_admit(struct qosres *qr, u64 budget, u64 period)
 {
 	u64 old_ppm = qosres_ppm(qr->budget, qr->period);
 	u64 new_ppm = qosres_ppm(budget, period);
+	bool starts = budget && !qr->budget, ends = !budget && qr->budget;
 	int ret;
 
 	lockdep_assert_held(&qosres_mutex);
+	lockdep_assert_cpus_held();
 	if (new_ppm > old_ppm && !qosres_within_caps(qr, new_ppm - old_ppm))
 		return -EBUSY;
 
@@ -371,16 +433,140 @@ static int qosres_admit(struct qosres *qr, u64 budget, u64 period)
 		ret = edf_rr_place(&qr->rsv, budget, period, &qosres_allowed);
 		if (ret)
 			return ret;
-		if (!qr->budget)
-			list_add(&qr->admitted, &qosres_admitted);
 	} else if (qr->budget) {
 		edf_rr_release(&qr->rsv);
-		list_del_init(&qr->admitted);
 	}
 	qosres_account(qr, old_ppm, new_ppm);
-	qr->budget = budget;
+	WRITE_ONCE(qr->budget, budget);
 	qr->period = period;
+
+	if (starts) {
+		list_add(&qr->admitted, &qosres_admitted);
+		edf_rr_use(true);
+	}
+	if (starts || ends)
+		qosres_update_tasks(qr);
+	if (ends) {
+		list_del_init(&qr->admitted);
+		edf_rr_use(false);
+	}
 	return 0;
+}
+
+/*
+ * The kernel's QoS manager: work that runs just after each period boundary
+ * of a reservation in feedback mode "kernel", runs the predictor and
+ * controller of qosres_fb.c on the usage history, and sets the budget the
+ * supervisor allows. Its worker is SCHED_FIFO: real-time load must not
+ * delay the adaptation of the reservations above it.
+ */
+static struct kthread_worker *qosres_fb_worker;
+
+static void qosres_fb_arm(struct qosres *qr)
+{
+	u64 period = qr->period * NSEC_PER_USEC, now = local_clock();
+	u64 next = (div64_u64(now, period) + 1) * period;
+
+	kthread_queue_delayed_work(qosres_fb_worker, &qr->fb_work,
+				   nsecs_to_jiffies(next - now) + 1);
+}
+
+/* (Re)start the loop, its history from now, if it is to run. */
+static void qosres_fb_start(struct qosres *qr)
+{
+	lockdep_assert_held(&qosres_mutex);
+	if (qr->fb.mode != QOSRES_FB_KERNEL || !qr->budget || !qosres_fb_worker)
+		return;
+	qr->fb_start = div64_u64(local_clock(), qr->period * NSEC_PER_USEC);
+	qr->fb_seq = qr->fb_start;
+	qr->fb_state = (struct qosres_fb_state){ };
+	qr->fb_request_ppm = qosres_ppm(qr->budget, qr->period);
+	qosres_fb_arm(qr);
+}
+
+/* What the feedback members under @cap's qosres.max leave @qr. */
+static u64 qosres_fb_grant(struct qosres *cap, struct qosres *qr, u64 min_ppm)
+{
+	u64 fixed = 0, requests = 0, mins = 0, room, cap_ppm = qosres_cap_ppm(cap);
+	struct cgroup_subsys_state *pos;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &cap->css) {
+		struct qosres *d = css_qosres(pos);
+		u64 ppm = qosres_ppm(d->budget, d->period), dmin;
+
+		if (!d->budget)
+			continue;
+		if (d->fb.mode != QOSRES_FB_KERNEL) {
+			fixed += ppm;
+			continue;
+		}
+		dmin = qosres_ppm(max(d->fb.params.min, QOSRES_BUDGET_MIN),
+				  d->period);
+		requests += d->fb_request_ppm;
+		mins += min(dmin, d->fb_request_ppm);
+	}
+	rcu_read_unlock();
+	room = cap_ppm > fixed ? cap_ppm - fixed : 0;
+	return qosres_fb_share(qr->fb_request_ppm, min_ppm, requests, mins,
+			       room);
+}
+
+/* The supervisor: the request compressed under every capped ancestor. */
+static u64 qosres_fb_supervise(struct qosres *qr, u64 min)
+{
+	u64 grant = qr->fb_request_ppm, min_ppm = qosres_ppm(min, qr->period);
+	struct qosres *cap;
+
+	for (cap = qr; cap; cap = parent_qosres(cap))
+		if (cap->max_period)
+			grant = min(grant, qosres_fb_grant(cap, qr, min_ppm));
+	return max(div_u64(grant * qr->period, PPM_PER_CPU), QOSRES_BUDGET_MIN);
+}
+
+static void qosres_fb_adapt(struct qosres *qr, const u64 *usage,
+			    unsigned int n)
+{
+	struct qosres_fb_params p = qr->fb.params;
+	u64 want, budget, old = qr->budget;
+
+	p.min = max(p.min, QOSRES_BUDGET_MIN);
+	p.max = min_not_zero(p.max, qosres_budget_limit(qr->period));
+	p.min = min(p.min, p.max);
+	want = qosres_fb_budget(&p, &qr->fb_state, usage, n, qr->budget);
+	qr->fb_request_ppm = qosres_ppm(want, qr->period);
+	budget = qosres_fb_supervise(qr, p.min);
+	/*
+	 * Growth that a cap or the per-CPU room refuses: as much of it as
+	 * fits. Others under a cap shrink to their share at their next
+	 * period, and this one grows again at its own.
+	 */
+	while (budget != old && qosres_admit(qr, budget, qr->period)) {
+		if (budget < old || budget - old < QOSRES_BUDGET_MIN)
+			return;
+		budget = old + (budget - old) / 2;
+	}
+	if (budget != old)
+		qosres_event(qr, QOSRES_EV_BUDGET_CHANGED);
+}
+
+static void qosres_fb_workfn(struct kthread_work *work)
+{
+	struct qosres *qr = container_of(work, struct qosres, fb_work.work);
+	u64 usage[QOSRES_HISTORY], seq;
+	unsigned int n;
+
+	qosres_lock();
+	if (qr->fb.mode == QOSRES_FB_KERNEL && qr->budget) {
+		seq = edf_rr_history(&qr->rsv, qr->period, usage);
+		n = min(seq - qr->fb_start, QOSRES_HISTORY);
+		if (seq != qr->fb_seq && n) {
+			qr->fb_seq = seq;
+			qosres_fb_adapt(qr, usage + QOSRES_HISTORY - n, n);
+		}
+		qosres_fb_arm(qr);
+	}
+	qosres_unlock();
 }
 
 /* Set budget and period (NULL: keep the current value) as one change. */
@@ -388,7 +574,7 @@ static int qosres_set(struct qosres *qr, const u64 *new_budget,
 		      const u64 *new_period)
 {
 	u64 budget, period;
-	bool changed;
+	bool changed, restart;
 	int ret = 0;
 
 	qosres_lock();
@@ -403,11 +589,14 @@ static int qosres_set(struct qosres *qr, const u64 *new_budget,
 		goto out;
 
 	changed = budget != qr->budget;
+	restart = !qr->budget || period != qr->period;
 	ret = qosres_admit(qr, budget, period);
 	if (ret == -EBUSY)
 		qosres_event(qr, QOSRES_EV_ADMISSION_DENIED);
 	else if (!ret && changed)
 		qosres_event(qr, QOSRES_EV_BUDGET_CHANGED);
+	if (!ret && restart)
+		qosres_fb_start(qr);
 out:
 	qosres_unlock();
 	return ret;
@@ -427,6 +616,7 @@ qosres_css_alloc(struct cgroup_subsys_state *parent)
 	}
 	qr->period = QOSRES_PERIOD_DFL;
 	qr->fb = qosres_fb_default;
+	kthread_init_delayed_work(&qr->fb_work, qosres_fb_workfn);
 	INIT_LIST_HEAD(&qr->admitted);
 	return &qr->css;
 }
@@ -439,16 +629,73 @@ static void qosres_css_killed(struct cgroup_subsys_state *css)
 {
 	struct qosres *qr = css_qosres(css);
 
+	cpus_read_lock();
 	mutex_lock(&qosres_mutex);
 	if (qr->budget)
 		WARN_ON_ONCE(qosres_admit(qr, 0, qr->period));
 	mutex_unlock(&qosres_mutex);
+	cpus_read_unlock();
+}
+
+/* Tasks that join a cgroup follow its reservation, or leave theirs. */
+static void qosres_attach(struct cgroup_taskset *tset)
+{
+	struct cgroup_subsys_state *css;
+	struct task_struct *task;
+
+	if (!edf_rr_in_use())
+		return;
+	cgroup_taskset_for_each(task, css, tset)
+		edf_rr_task_update(task);
+}
+
+static int qosres_can_fork(struct task_struct *task, struct css_set *cset)
+{
+	edf_rr_fork(task);
+	return 0;
+}
+
+/* A new task joins its parent's reservation, as its cgroup says. */
+static void qosres_fork(struct task_struct *task)
+{
+	if (edf_rr_in_use())
+		edf_rr_task_update(task);
+}
+
+static void qosres_exit(struct task_struct *task)
+{
+	edf_rr_task_exit(task);
+}
+
+/* The reservation serving @p: its cgroup's, or the closest ancestor's. */
+struct edf_rr_rsv *qosres_task_rsv(struct task_struct *p)
+{
+	struct edf_rr_rsv *rsv = NULL;
+	struct qosres *qr;
+
+	rcu_read_lock();
+	for (qr = css_qosres(task_css(p, qosres_cgrp_id)); qr;
+	     qr = parent_qosres(qr)) {
+		if (READ_ONCE(qr->budget)) {
+			rsv = &qr->rsv;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return rsv;
+}
+
+/* A server ran out of budget: wake qosres.events pollers. */
+void qosres_throttled(struct edf_rr_rsv *rsv)
+{
+	cgroup_file_notify(&container_of(rsv, struct qosres, rsv)->events_file);
 }
 
 static void qosres_css_free(struct cgroup_subsys_state *css)
 {
 	struct qosres *qr = css_qosres(css);
 
+	kthread_cancel_delayed_work_sync(&qr->fb_work);
 	edf_rr_rsv_free(&qr->rsv);
 	kfree(qr);
 }
@@ -521,7 +768,10 @@ static ssize_t qosres_mode_write(struct kernfs_open_file *of, char *buf,
 	else
 		return -EINVAL;
 	mutex_lock(&qosres_mutex);
-	WRITE_ONCE(qr->soft, soft);
+	if (soft != qr->soft) {
+		WRITE_ONCE(qr->soft, soft);
+		edf_rr_set_soft(&qr->rsv, soft);
+	}
 	mutex_unlock(&qosres_mutex);
 	return nbytes;
 }
@@ -536,12 +786,16 @@ static int qosres_feedback_show(struct seq_file *sf, void *v)
 	mutex_unlock(&qosres_mutex);
 
 	seq_printf(sf, "%s predictor=%s window=%u quantile=%u margin=%u min=%llu max=",
-		   qosres_fb_modes[fb.mode], qosres_predictors[fb.predictor],
-		   fb.window, fb.quantile, fb.margin, fb.min);
-	if (fb.max)
-		seq_printf(sf, "%llu\n", fb.max);
+		   qosres_fb_modes[fb.mode],
+		   qosres_fb_predictors[fb.params.predictor].name,
+		   fb.params.window, fb.params.quantile, fb.params.margin,
+		   fb.params.min);
+	if (fb.params.max)
+		seq_printf(sf, "%llu", fb.params.max);
 	else
-		seq_puts(sf, "max\n");
+		seq_puts(sf, "max");
+	seq_printf(sf, " controller=%s\n",
+		   qosres_fb_controllers[fb.params.controller].name);
 	return 0;
 }
 
@@ -549,12 +803,16 @@ static ssize_t qosres_feedback_write(struct kernfs_open_file *of, char *buf,
 				     size_t nbytes, loff_t off)
 {
 	struct qosres *qr = css_qosres(of_css(of));
+	bool was_kernel;
 	int ret;
 
 	if (!qosres_whole_text(buf, nbytes))
 		return -EINVAL;
 	mutex_lock(&qosres_mutex);
+	was_kernel = qr->fb.mode == QOSRES_FB_KERNEL;
 	ret = qosres_parse_feedback(buf, &qr->fb);
+	if (!ret && !was_kernel)
+		qosres_fb_start(qr);
 	mutex_unlock(&qosres_mutex);
 	return ret ?: nbytes;
 }
@@ -600,6 +858,7 @@ static int qosres_stat_show(struct seq_file *sf, void *v)
 
 	mutex_lock(&qosres_mutex);
 	if (parent_qosres(qr)) {
+		edf_rr_show_usage(sf, &qr->rsv, qr->period);
 		seq_printf(sf, "budget_usec %llu\n", qr->budget);
 		seq_printf(sf, "period_usec %llu\n", qr->period);
 	}
@@ -618,6 +877,7 @@ static int qosres_events_show(struct seq_file *sf, void *v)
 	int i;
 
 	mutex_lock(&qosres_mutex);
+	seq_printf(sf, "throttled %llu\n", edf_rr_nr_throttled(&qr->rsv));
 	for (i = 0; i < NR_QOSRES_EVENTS; i++)
 		seq_printf(sf, "%s %llu\n", qosres_event_names[i],
 			   qr->events[i]);
@@ -673,48 +933,86 @@ struct cgroup_subsys qosres_cgrp_subsys = {
 	.css_alloc	= qosres_css_alloc,
 	.css_killed	= qosres_css_killed,
 	.css_free	= qosres_css_free,
+	.attach		= qosres_attach,
+	.can_fork	= qosres_can_fork,
+	.fork		= qosres_fork,
+	.exit		= qosres_exit,
 	.dfl_cftypes	= qosres_files,
 	.threaded	= true,
 };
 
 /*
- * Before a CPU goes, move the servers it holds to the other CPUs their
- * cgroups allow (all others if none is left, as cpuset falls back). If one
- * does not fit, the CPU stays (-EBUSY): an admitted reservation is a
- * guarantee. Suspend takes the CPUs down with tasks frozen and brings them
- * back; servers stay where they are then.
+ * Move the servers that left the CPUs their cgroup allows, less @gone;
+ * all other CPUs if none is left, as cpuset falls back to the parent's.
+ */
+static int qosres_replace(int gone)
+{
+	struct qosres *qr;
+	int ret;
+
+	lockdep_assert_held(&qosres_mutex);
+	list_for_each_entry(qr, &qosres_admitted, admitted) {
+		qosres_allowed_cpus(qr, &qosres_allowed);
+		if (gone >= 0)
+			cpumask_clear_cpu(gone, &qosres_allowed);
+		if (cpumask_subset(qr->rsv.cpus, &qosres_allowed))
+			continue;
+		if (cpumask_empty(&qosres_allowed))
+			cpumask_copy(&qosres_allowed, cpu_active_mask);
+		if (gone >= 0)
+			cpumask_clear_cpu(gone, &qosres_allowed);
+		ret = edf_rr_place(&qr->rsv, qr->budget, qr->period,
+				   &qosres_allowed);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Before a CPU goes, its servers move to other CPUs. If one does not fit,
+ * the CPU stays (-EBUSY): an admitted reservation is a guarantee. Suspend
+ * takes the CPUs down with tasks frozen and brings them back; servers stay
+ * where they are then.
  */
 static int qosres_cpu_down(unsigned int cpu)
 {
-	struct qosres *qr;
-	int ret = 0;
+	int ret;
 
 	if (cpuhp_tasks_frozen)
 		return 0;
 	cpuset_lock();
 	mutex_lock(&qosres_mutex);
-	list_for_each_entry(qr, &qosres_admitted, admitted) {
-		if (!cpumask_test_cpu(cpu, qr->rsv.cpus))
-			continue;
-		qosres_allowed_cpus(qr, &qosres_allowed);
-		cpumask_clear_cpu(cpu, &qosres_allowed);
-		if (cpumask_empty(&qosres_allowed))
-			cpumask_andnot(&qosres_allowed, cpu_active_mask,
-				       cpumask_of(cpu));
-		ret = edf_rr_place(&qr->rsv, qr->budget, qr->period,
-				   &qosres_allowed);
-		if (ret)
-			break;
-	}
+	ret = qosres_replace(cpu);
 	mutex_unlock(&qosres_mutex);
 	cpuset_unlock();
 	return ret;
+}
+
+/*
+ * A cpuset's effective CPUs changed (cpuset_mutex held): servers follow.
+ * The change is done already; a reservation that no longer fits inside
+ * keeps its servers where they are and says so in the kernel log.
+ */
+void qosres_cpuset_changed(void)
+{
+	mutex_lock(&qosres_mutex);
+	if (qosres_replace(-1))
+		pr_warn_ratelimited("qosres: a reservation does not fit its new cpuset, servers left in place\n");
+	mutex_unlock(&qosres_mutex);
 }
 
 static int __init qosres_init(void)
 {
 	int ret;
 
+	qosres_fb_worker = kthread_create_worker(0, "qosres_fb");
+	if (IS_ERR(qosres_fb_worker)) {
+		ret = PTR_ERR(qosres_fb_worker);
+		qosres_fb_worker = NULL;
+		return ret;
+	}
+	sched_set_fifo(qosres_fb_worker->task);
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cgroup/qosres",
 					NULL, qosres_cpu_down);
 	return ret < 0 ? ret : 0;

@@ -122,22 +122,29 @@ static void qosres_test_feedback(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, parse_fb("kernel\n", &fb), 0);
 	KUNIT_EXPECT_EQ(test, fb.mode, QOSRES_FB_KERNEL);
-	KUNIT_EXPECT_EQ(test, fb.window, qosres_fb_default.window);
+	KUNIT_EXPECT_EQ(test, fb.params.window, qosres_fb_default.params.window);
 	KUNIT_EXPECT_EQ(test, parse_fb("agent predictor=max window=64", &fb), 0);
-	KUNIT_EXPECT_EQ(test, parse_fb("agent quantile=50 margin=0 min=1000 max=90000",
+	KUNIT_EXPECT_EQ(test, parse_fb("agent quantile=50 margin=0 min=1000",
 				       &fb), 0);
+	KUNIT_EXPECT_EQ(test, parse_fb("agent max=90000 controller=pi", &fb),
+			0);
 	KUNIT_EXPECT_EQ(test, fb.mode, QOSRES_FB_AGENT);
-	KUNIT_EXPECT_EQ(test, fb.predictor, QOSRES_PRED_MAX);
-	KUNIT_EXPECT_EQ(test, fb.window, 64U);
-	KUNIT_EXPECT_EQ(test, fb.quantile, 50U);
-	KUNIT_EXPECT_EQ(test, fb.margin, 0U);
-	KUNIT_EXPECT_EQ(test, fb.min, 1000ULL);
-	KUNIT_EXPECT_EQ(test, fb.max, 90000ULL);
+	KUNIT_EXPECT_STREQ(test, qosres_fb_predictors[fb.params.predictor].name,
+			   "max");
+	KUNIT_EXPECT_STREQ(test,
+			   qosres_fb_controllers[fb.params.controller].name,
+			   "pi");
+	KUNIT_EXPECT_EQ(test, fb.params.window, 64U);
+	KUNIT_EXPECT_EQ(test, fb.params.quantile, 50U);
+	KUNIT_EXPECT_EQ(test, fb.params.margin, 0U);
+	KUNIT_EXPECT_EQ(test, fb.params.min, 1000ULL);
+	KUNIT_EXPECT_EQ(test, fb.params.max, 90000ULL);
 	/* Keys not given keep their value; max=max lifts the bound. */
 	KUNIT_EXPECT_EQ(test, parse_fb("off max=max", &fb), 0);
 	KUNIT_EXPECT_EQ(test, fb.mode, QOSRES_FB_OFF);
-	KUNIT_EXPECT_EQ(test, fb.predictor, QOSRES_PRED_MAX);
-	KUNIT_EXPECT_EQ(test, fb.max, 0ULL);
+	KUNIT_EXPECT_STREQ(test, qosres_fb_predictors[fb.params.predictor].name,
+			   "max");
+	KUNIT_EXPECT_EQ(test, fb.params.max, 0ULL);
 }
 
 static void qosres_test_feedback_invalid(struct kunit *test)
@@ -149,7 +156,8 @@ static void qosres_test_feedback_invalid(struct kunit *test)
 		"kernel max=99", "kernel window=", "kernel window=8x",
 		"kernel window=-1", "kernel min=18446744073709551616",
 		"kernel foo=1", "predictor=mavg", "kernel agent",
-		"kernel window=4294967297",
+		"kernel window=4294967297", "kernel controller=",
+		"kernel controller=pid", "kernel predictor=perc2",
 	};
 	struct qosres_feedback fb = qosres_fb_default;
 	int i;
@@ -202,6 +210,62 @@ static void qosres_test_caps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, root->subtree_ppm, 600000ULL);
 }
 
+/* The kernel build of the feedback algorithms (qosres_fb.c). */
+static void qosres_test_fb_predictors(struct kunit *test)
+{
+	static const u64 usage[] = { 10, 40, 20, 30, 100 };
+	struct qosres_fb_params p = qosres_fb_default.params;
+
+	p.quantile = 80;
+	KUNIT_EXPECT_EQ(test, qosres_fb_predictors[0].predict(usage, 5, &p),
+			40ULL);
+	KUNIT_EXPECT_EQ(test, qosres_fb_predictors[1].predict(usage, 5, &p),
+			40ULL);
+	KUNIT_EXPECT_EQ(test, qosres_fb_predictors[2].predict(usage, 5, &p),
+			100ULL);
+}
+
+static void qosres_test_fb_budget(struct kunit *test)
+{
+	static const u64 usage[] = { 10000, 10000, 20000, 20000 };
+	struct qosres_fb_params p = qosres_fb_default.params;
+	struct qosres_fb_state st = { };
+
+	p.predictor = 2;	/* max */
+	p.min = 100;
+	p.max = 100000;
+	/* 20000 with a 10% margin */
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 50000),
+			22000ULL);
+	/* The last period used all of 20000: half as much again */
+	st = (struct qosres_fb_state){ };
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000),
+			30000ULL);
+	/* ... and again while it ran on the budget before */
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 30000),
+			45000ULL);
+	p.max = 30000;
+	st = (struct qosres_fb_state){ };
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000),
+			30000ULL);
+}
+
+static void qosres_test_fb_share(struct kunit *test)
+{
+	/* Within the room: as asked. */
+	KUNIT_EXPECT_EQ(test, qosres_fb_share(300000, 0, 500000, 0, 800000),
+			300000ULL);
+	/* 600000 above the minimums for 400000 of room above them. */
+	KUNIT_EXPECT_EQ(test, qosres_fb_share(500000, 100000, 900000, 300000,
+					      700000), 366666ULL);
+	/* The minimums alone exceed the room: they shrink in proportion. */
+	KUNIT_EXPECT_EQ(test, qosres_fb_share(500000, 300000, 900000, 600000,
+					      300000), 150000ULL);
+	/* No overflow near U64_MAX. */
+	KUNIT_EXPECT_LE(test, qosres_fb_share(U64_MAX / 2, 0, U64_MAX,
+					      0, U64_MAX / 4), U64_MAX / 4);
+}
+
 static struct kunit_case qosres_test_cases[] = {
 	KUNIT_CASE(qosres_test_pair),
 	KUNIT_CASE(qosres_test_pair_invalid),
@@ -211,6 +275,9 @@ static struct kunit_case qosres_test_cases[] = {
 	KUNIT_CASE(qosres_test_feedback),
 	KUNIT_CASE(qosres_test_feedback_invalid),
 	KUNIT_CASE(qosres_test_caps),
+	KUNIT_CASE(qosres_test_fb_predictors),
+	KUNIT_CASE(qosres_test_fb_budget),
+	KUNIT_CASE(qosres_test_fb_share),
 	{}
 };
 

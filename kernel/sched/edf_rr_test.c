@@ -156,6 +156,98 @@ static void edf_rr_test_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, edf_rr_split(slots, 8, U64_MAX, 1), -EBUSY);
 }
 
+/* A server of @q_ms every @p_ms, with @rt_ms left until @dl_ms from 0. */
+static struct edf_rr_server *cbs_server(struct kunit *test, s64 q_ms,
+					s64 p_ms, s64 rt_ms, s64 dl_ms)
+{
+	struct edf_rr_server *srv = kunit_kzalloc(test, sizeof(*srv),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, srv);
+	srv->dl_runtime = q_ms * NSEC_PER_MSEC;
+	srv->dl_period = p_ms * NSEC_PER_MSEC;
+	srv->runtime = rt_ms * NSEC_PER_MSEC;
+	srv->deadline = dl_ms * NSEC_PER_MSEC;
+	return srv;
+}
+
+#define MS(x)	((x) * NSEC_PER_MSEC)
+
+/* Wake-up rule: keep what fits the bandwidth, else a new period. */
+static void edf_rr_test_cbs_wakeup(struct kunit *test)
+{
+	struct edf_rr_server *srv;
+
+	/* 15 ms left over 60 ms is 0.25 < 0.3: keep. */
+	srv = cbs_server(test, 30, 100, 15, 1060);
+	edf_rr_cbs_wakeup(srv, MS(1000));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1060));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(15));
+	KUNIT_EXPECT_EQ(test, srv->nr_periods, 0ULL);
+
+	/* 20 ms over 50 ms is 0.4 > 0.3: a new period from now. */
+	srv = cbs_server(test, 30, 100, 20, 1050);
+	edf_rr_cbs_wakeup(srv, MS(1000));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1100));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(30));
+	KUNIT_EXPECT_EQ(test, srv->nr_periods, 1ULL);
+
+	/* A deadline in the past is renewed whatever is left. */
+	srv = cbs_server(test, 30, 100, 1, 999);
+	edf_rr_cbs_wakeup(srv, MS(1000));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1100));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(30));
+}
+
+/* Replenishment at the deadline pays back an overrun. */
+static void edf_rr_test_cbs_replenish(struct kunit *test)
+{
+	struct edf_rr_server *srv;
+
+	srv = cbs_server(test, 30, 100, -2, 1100);
+	edf_rr_cbs_replenish(srv, MS(1100));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1200));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(28));
+
+	/* An overrun of more than a budget costs two periods. */
+	srv = cbs_server(test, 30, 100, -35, 1100);
+	edf_rr_cbs_replenish(srv, MS(1100));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1300));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(25));
+	KUNIT_EXPECT_EQ(test, srv->nr_periods, 2ULL);
+}
+
+/* A timer served late: the deadline is postponed past now, budget full. */
+static void edf_rr_test_cbs_postpone(struct kunit *test)
+{
+	struct edf_rr_server *srv = cbs_server(test, 30, 100, 0, 1100);
+
+	edf_rr_cbs_replenish(srv, MS(1450));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1550));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(30));
+}
+
+/* 10 s periods in ns: the scaled products of the wake-up rule fit. */
+static void edf_rr_test_cbs_overflow(struct kunit *test)
+{
+	u64 now = 3600ULL * NSEC_PER_SEC;
+	struct edf_rr_server *srv = cbs_server(test, 9500, 10000, 9500, 0);
+
+	/* Exactly the bandwidth left: keep (no wrap to a small product). */
+	srv->deadline = now + 10 * NSEC_PER_SEC;
+	KUNIT_EXPECT_FALSE(test, edf_rr_cbs_overflow(srv, now));
+	/* A little more runtime than the bandwidth allows: renew. */
+	srv->deadline = now + 9 * NSEC_PER_SEC;
+	KUNIT_EXPECT_TRUE(test, edf_rr_cbs_overflow(srv, now));
+	/* Deadline reached. */
+	srv->deadline = now;
+	KUNIT_EXPECT_TRUE(test, edf_rr_cbs_overflow(srv, now));
+	/* Nothing left. */
+	srv->deadline = now + 10 * NSEC_PER_SEC;
+	srv->runtime = 0;
+	KUNIT_EXPECT_TRUE(test, edf_rr_cbs_overflow(srv, now));
+}
+
 static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_room),
 	KUNIT_CASE(edf_rr_test_single),
@@ -165,11 +257,15 @@ static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_edges),
 	KUNIT_CASE(edf_rr_test_units),
 	KUNIT_CASE(edf_rr_test_overflow),
+	KUNIT_CASE(edf_rr_test_cbs_wakeup),
+	KUNIT_CASE(edf_rr_test_cbs_replenish),
+	KUNIT_CASE(edf_rr_test_cbs_postpone),
+	KUNIT_CASE(edf_rr_test_cbs_overflow),
 	{}
 };
 
 static struct kunit_suite edf_rr_test_suite = {
-	.name = "edf_rr_admission",
+	.name = "edf_rr",
 	.test_cases = edf_rr_test_cases,
 };
 

@@ -29,6 +29,9 @@ dl_released() {
 			return 0
 		sleep 0.1
 	done
+	cat "$CG/qosres.stat"
+	ps -eo pid,stat,cls,cmd | grep -E ' DLN? ' || true
+	grep -h 'dl_bw\|^cpu#\|fair_server\|dl_nr\|running_bw' /sys/kernel/debug/sched/debug 2>/dev/null || true
 	return 1
 }
 
@@ -191,27 +194,16 @@ chrt_dl() {
 	echo max >"$T/p/qosres.max"
 }
 
-@test "SCHED_DEADLINE is refused the room qosres holds, admitted once released" {
-	mkres a 90000
-	mkres b 90000
-	run chrt_dl 10 true
-	assert_failure
-	assert_output --partial "Device or resource busy"
-	echo 0 >"$T/a/qosres.budget"
-	run chrt_dl 10 true
-	assert_failure
-	echo 0 >"$T/b/qosres.budget"
-	run chrt_dl 10 true
-	assert_success
-}
-
 @test "qosres is refused the room SCHED_DEADLINE holds on every CPU" {
+	dl_released
 	chrt_dl 50 sleep 100 &
 	dl_pid=$!
-	for _ in $(seq 100); do
+	# chrt starts from 9p under TCG: seconds, on a slow host
+	for _ in $(seq 300); do
 		[ "$(cpu_room_ppm 0)" = 400000 ] && break
 		sleep 0.1
 	done
+	[ "$(cpu_room_ppm 0)" = 400000 ]
 	mkdir "$T/a"
 	run cg_write "$T/a/qosres.budget" 45000
 	assert_output "Device or resource busy"
@@ -225,6 +217,24 @@ chrt_dl() {
 		sleep 0.1
 	done
 	[ "$(<"$T/a/qosres.budget")" = 85000 ]
+}
+
+# After the test above, not before: 6.12 at times loses the bandwidth of
+# the short-lived SCHED_DEADLINE task this one runs from its root domain's
+# total for a while (see docs/design.md), which would skew the exact room
+# the test above checks.
+@test "SCHED_DEADLINE is refused the room qosres holds, admitted once released" {
+	mkres a 90000
+	mkres b 90000
+	run chrt_dl 10 true
+	assert_failure
+	assert_output --partial "Device or resource busy"
+	echo 0 >"$T/a/qosres.budget"
+	run chrt_dl 10 true
+	assert_failure
+	echo 0 >"$T/b/qosres.budget"
+	run chrt_dl 10 true
+	assert_success
 }
 
 @test "kernel.sched_rt_runtime_us cannot go below what servers hold" {

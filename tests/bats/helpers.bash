@@ -25,9 +25,15 @@ qosres_setup() {
 	echo "+qosres +cpuset" >"$T/cgroup.subtree_control"
 }
 
-# Remove a cgroup tree, children first; its reservations end with it.
+# Remove a cgroup tree: kill what runs in it, then the cgroups, children
+# first; its reservations end with it.
 cg_remove() {
 	[ -d "$1" ] || return 0
+	echo 1 >"$1/cgroup.kill"
+	for _ in $(seq 100); do
+		grep -q '^populated 0' "$1/cgroup.events" && break
+		sleep 0.1
+	done
 	find "$1" -depth -type d -exec rmdir {} \;
 }
 
@@ -71,4 +77,19 @@ mkres() {
 # What one CPU can take for reservations: the limit less the fair server.
 cpu_room_ppm() {
 	stat_key "$CG/qosres.stat" "cpu${1}_free_bw_ppm"
+}
+
+# start CGROUP CMD...: run CMD in CGROUP, in the background, as a normal
+# task; its pid is added to pids. The move into the cgroup happens while
+# still at the test's real-time priority, before any load can delay it.
+start() {
+	local cg=$1
+	shift
+	(echo "$BASHPID" >"$cg/cgroup.procs" && exec chrt -o 0 "$@") &
+	pids+=($!)
+}
+
+# spin CGROUP: a CPU hog in CGROUP, as start runs it.
+spin() {
+	start "$1" bash -c 'while :; do :; done'
 }

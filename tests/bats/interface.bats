@@ -62,10 +62,11 @@ expect_einval() {
 	[ "$(<"$T/a/qosres.period")" = 100000 ]
 	[ "$(<"$T/a/qosres.mode")" = hard ]
 	[ "$(<"$T/a/qosres.feedback")" = \
-	  "off predictor=perc window=16 quantile=95 margin=10 min=0 max=max" ]
+	  "off predictor=perc window=16 quantile=95 margin=10 min=0 max=max controller=track" ]
 	[ "$(<"$T/a/qosres.max")" = max ]
 	run cat "$T/a/qosres.events"
-	assert_output "admission_denied 0
+	assert_output "throttled 0
+admission_denied 0
 budget_changed 0"
 	[ "$(stat_key "$T/a/qosres.stat" reserved_bw_ppm)" = 0 ]
 	[ "$(stat_key "$T/a/qosres.stat" nr_servers)" = 0 ]
@@ -109,18 +110,18 @@ budget_changed 0"
 @test "qosres.feedback round trip is normalized, keys kept" {
 	echo "kernel window=8" >"$T/a/qosres.feedback"
 	[ "$(<"$T/a/qosres.feedback")" = \
-	  "kernel predictor=perc window=8 quantile=95 margin=10 min=0 max=max" ]
-	echo "agent predictor=mavg quantile=50 margin=0 min=5000 max=90000" \
+	  "kernel predictor=perc window=8 quantile=95 margin=10 min=0 max=max controller=track" ]
+	echo "agent predictor=mavg quantile=50 margin=0 min=5000 max=90000 controller=pi" \
 		>"$T/a/qosres.feedback"
 	[ "$(<"$T/a/qosres.feedback")" = \
-	  "agent predictor=mavg window=8 quantile=50 margin=0 min=5000 max=90000" ]
+	  "agent predictor=mavg window=8 quantile=50 margin=0 min=5000 max=90000 controller=pi" ]
 	echo "off max=max" >"$T/a/qosres.feedback"
 	[ "$(<"$T/a/qosres.feedback")" = \
-	  "off predictor=mavg window=8 quantile=50 margin=0 min=5000 max=max" ]
+	  "off predictor=mavg window=8 quantile=50 margin=0 min=5000 max=max controller=pi" ]
 	# Reading back and writing what was read is a no-op.
 	cat "$T/a/qosres.feedback" >"$T/a/qosres.feedback"
 	[ "$(<"$T/a/qosres.feedback")" = \
-	  "off predictor=mavg window=8 quantile=50 margin=0 min=5000 max=max" ]
+	  "off predictor=mavg window=8 quantile=50 margin=0 min=5000 max=max controller=pi" ]
 }
 
 @test "qosres.max round trip" {
@@ -175,7 +176,8 @@ budget_changed 0"
 	expect_einval feedback on "kernel window=0" "kernel window=65" \
 		"kernel quantile=49" "kernel quantile=101" "kernel margin=101" \
 		"kernel predictor=pid" "kernel min=5000 max=4000" "kernel foo=1" \
-		"predictor=mavg" "kernel window=" "kernel max=99"
+		"predictor=mavg" "kernel window=" "kernel max=99" \
+		"kernel controller=pid" "kernel controller="
 	expect_einval max 50000 "-1 100000" "1 999" maxx "1 2 3" \
 		"$((NCPUS * 100000 + 1)) 100000" "50000 10000001"
 }

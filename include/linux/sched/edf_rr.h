@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_SCHED_EDF_RR_H
+#define _LINUX_SCHED_EDF_RR_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct edf_rr_rsv;
+struct edf_rr_server;
+
+/*
+ * A task's link to the qosres reservation serving it (kernel/sched/edf_rr.c).
+ * @rsv changes under the task's pi_lock and rq lock, @bg_node under the
+ * reservation's lock, @switch_node under the rq lock of the CPU whose list
+ * holds it, the rest under the task's rq lock.
+ */
+struct sched_edf_rr_entity {
+	struct list_head	run_node;	/* on its server's queue */
+	struct list_head	bg_node;	/* background tasks of @rsv */
+	struct list_head	switch_node;	/* waiting to change class */
+	struct edf_rr_rsv	*rsv;		/* serving reservation, or NULL */
+	struct edf_rr_server	*srv;		/* server it is queued on */
+	u64			slice;		/* round-robin time left, ns */
+	unsigned long		switch_pending;	/* bit 0: on a switch list */
+	unsigned int		bg:1;		/* out of budget (soft mode) */
+};
+
+#endif /* _LINUX_SCHED_EDF_RR_H */

@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# Adaptive reservations: qosres.feedback modes "kernel" and "agent" adapt
+# the budget to an rt-app task whose demand steps, the supervisor keeps
+# capped subtrees within their cap, and the agent survives SIGKILL.
+
+load helpers
+
+AGENT=$BATS_TEST_DIRNAME/../../build/userspace/qosres-agent
+LIB=$BATS_TEST_DIRNAME/lib
+PERIOD=40000
+# Each demand level lasts this many periods of 40 ms.
+STEP_PERIODS=${QOSRES_STEP_PERIODS:-100}
+FEEDBACK="predictor=perc window=10 quantile=90 margin=10"
+
+# rt-app's ns per loop, measured once in the guest, at a real-time
+# priority and outside any reservation.
+setup_file() {
+	local dir=$BATS_FILE_TMPDIR/calibrate
+	mkdir -p "$dir"
+	cat >"$dir/task.json" <<JSON
+{
+  "global": { "duration": 1, "calibration": "CPU0", "logdir": "$dir" },
+  "tasks": { "idle": { "loop": 1, "sleep": 1000 } }
+}
+JSON
+	chrt -f 50 rt-app "$dir/task.json" 2>&1 |
+		sed -n 's/.*pLoad = \([0-9]*\)ns.*/\1/p' >"$BATS_FILE_TMPDIR/pload"
+}
+
+setup() {
+	qosres_setup
+	pids=()
+	agent_pid=
+	chrt -f -p 1 $BASHPID
+}
+
+teardown() {
+	[ -z "$agent_pid" ] || kill -9 "$agent_pid" 2>/dev/null
+	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	qosres_teardown
+}
+
+# The agent runs real-time, as its systemd unit would, so that no load
+# delays adaptation.
+start_agent() {
+	chrt -f 10 "$AGENT" -i 10ms &
+	agent_pid=$!
+}
+
+# rt_app_step NAME CGROUP: rt-app needing 10%, then 50%, then 20% of a CPU
+# in periods of 40 ms, each for STEP_PERIODS periods. Its jobs run a loop
+# count, so that they need that much CPU time: a job run by the clock, as
+# "runtime" events are, would be done sooner when throttled.
+rt_app_step() {
+	local dir=$BATS_TEST_TMPDIR/$1 phases="" pct pload
+	pload=$(<"$BATS_FILE_TMPDIR/pload")
+	[ -n "$pload" ] || fail "rt-app calibration failed"
+	mkdir -p "$dir"
+	for pct in 10 50 20; do
+		phases+="${phases:+,} \"p$pct\": { \"loop\": $STEP_PERIODS,
+			\"run\": $((PERIOD * pct / 100)),
+			\"timer\": { \"ref\": \"t\", \"period\": $PERIOD } }"
+	done
+	cat >"$dir/task.json" <<JSON
+{
+  "global": { "duration": -1, "calibration": $pload, "logdir": "$dir",
+              "log_size": 4, "log_basename": "rt" },
+  "tasks": { "step": { "loop": 1, "phases": { $phases } } }
+}
+JSON
+	start "$2" rt-app "$dir/task.json"
+}
+
+# sample SECONDS WHAT...: budgets (or "ppm:CGROUP" reserved bandwidth)
+# every 10 ms into $BATS_TEST_TMPDIR/samples, in the background.
+sample() {
+	chrt -f 90 python3 "$LIB/sample.py" "$BATS_TEST_TMPDIR/samples" "$@" &
+	sampler=$!
+}
+
+# step_eval NAME COLUMN: "jobs late mean_budget mean_demand follow..."
+step_eval() {
+	python3 "$LIB/step_eval.py" "$BATS_TEST_TMPDIR/$1"/rt-step-*.log \
+		"$BATS_TEST_TMPDIR/samples" "$2" "$PERIOD"
+}
+
+# run_step ADAPTED STATIC STATIC_BUDGET: the step task in the adapted
+# reservation and in a static one, side by side. Static budgets: the mean
+# demand, 10700 us, and the peak, 20000 us, with 30% for the speed of TCG,
+# which the calibration of rt-app's loop does not follow.
+run_step() {
+	mkres "$1" 8000 "$PERIOD"
+	mkres "$2" "$3" "$PERIOD"
+	sample $((STEP_PERIODS * 3 * PERIOD / 1000000 + 3)) "$T/$1" "$T/$2"
+	rt_app_step "$1" "$T/$1"
+	rt_app_step "$2" "$T/$2"
+	wait "${pids[@]}"
+	pids=()
+	wait "$sampler"
+	read -r jobs late budget demand up down < <(step_eval "$1" 1)
+	read -r sjobs slate sbudget sdemand _ _ < <(step_eval "$2" 2)
+	echo "# demand 10% -> 50% -> 20% of 40 ms, $STEP_PERIODS periods each; mean demand $demand us" >&3
+	echo "#   $1: $late of $jobs jobs late, mean budget $budget us, followed the steps in $up and $down periods" >&3
+	echo "#   static $3 us: $slate of $sjobs jobs late, mean budget $sbudget us" >&3
+}
+
+# Late jobs at most 5% of the periods; the steps followed within 10
+# periods; the mean budget at most 1.3 times the mean demand.
+assert_adapted() {
+	[ "$jobs" = $((3 * STEP_PERIODS)) ] || fail "rt-app ran $jobs jobs"
+	[ $((late * 100)) -le $((5 * jobs)) ] || fail "$late jobs late"
+	[ "$up" -le 10 ] && [ "$down" -le 10 ] ||
+		fail "followed in $up and $down periods"
+	[ $((budget * 10)) -le $((demand * 13)) ] ||
+		fail "mean budget $budget us for a mean demand of $demand us"
+}
+
+@test "kernel feedback follows a 10% -> 50% -> 20% demand; a budget sized to the mean misses far more" {
+	mkdir "$T/fb"
+	echo "kernel $FEEDBACK" >"$T/fb/qosres.feedback"
+	run_step fb mean 10700
+	assert_adapted
+	[ "$slate" -ge $((3 * late)) ] && [ "$slate" -ge $((late + 15)) ] ||
+		fail "the static budget at the mean had only $slate jobs late"
+}
+
+@test "agent feedback follows a 10% -> 50% -> 20% demand; a budget sized to the peak wastes far more" {
+	mkdir "$T/fb"
+	echo "agent $FEEDBACK" >"$T/fb/qosres.feedback"
+	start_agent
+	run_step fb peak 26000
+	assert_adapted
+	[ $((sbudget * 10)) -ge $((budget * 15)) ] ||
+		fail "the static budget at the peak is only $sbudget us against $budget us"
+}
+
+@test "two adapted reservations under a capped parent are compressed; the cap holds at every sample" {
+	mkdir "$T/p"
+	echo "+qosres +cpuset" >"$T/p/cgroup.subtree_control"
+	echo "24000 $PERIOD" >"$T/p/qosres.max"
+	for c in x y; do
+		mkres "p/$c" 4000 "$PERIOD"
+		echo "kernel predictor=max window=4" >"$T/p/$c/qosres.feedback"
+		spin "$T/p/$c"
+	done
+	sample 8 "$T/p/x" "$T/p/y" "ppm:$T/p"
+	wait "$sampler"
+	# The highest sum seen, and each budget's median over the last half.
+	read -r peak x y < <(python3 -c '
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1])]
+half = rows[len(rows) // 2:]
+print(max(int(r[3]) for r in rows),
+      round(statistics.median(int(r[1]) for r in half)),
+      round(statistics.median(int(r[2]) for r in half)))' \
+		"$BATS_TEST_TMPDIR/samples")
+	echo "# cap 60%: reserved at most $peak ppm; median budgets $x and $y us of $PERIOD" >&3
+	[ "$peak" -le 600000 ] || fail "the subtree reserved $peak ppm"
+	for b in "$x" "$y"; do
+		[ "$b" -ge 8000 ] && [ "$b" -le 16000 ] || fail "budgets $x and $y"
+	done
+}
+
+@test "the agent killed with SIGKILL leaves budgets as they were; restarted, it resumes" {
+	mkres a 4000 "$PERIOD"
+	echo "agent max=12000" >"$T/a/qosres.feedback"
+	spin "$T/a"
+	start_agent
+	for _ in $(seq 50); do
+		[ "$(<"$T/a/qosres.budget")" = 12000 ] && break
+		sleep 0.1
+	done
+	[ "$(<"$T/a/qosres.budget")" = 12000 ]
+	kill -9 "$agent_pid"
+	wait "$agent_pid" || true
+	agent_pid=
+	echo "agent max=20000" >"$T/a/qosres.feedback"
+	sleep 2
+	[ "$(<"$T/a/qosres.budget")" = 12000 ]
+	start_agent
+	for _ in $(seq 50); do
+		[ "$(<"$T/a/qosres.budget")" = 20000 ] && break
+		sleep 0.1
+	done
+	[ "$(<"$T/a/qosres.budget")" = 20000 ]
+}

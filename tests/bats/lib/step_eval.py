@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""step_eval.py RTAPP_LOG SAMPLES COLUMN PERIOD_US: how a reservation's
+budget (column COLUMN of sample.py's output) followed an rt-app task whose
+demand steps. A phase's demand is the median run time of its jobs (rt-app
+runs a calibrated loop count: the CPU time varies a little with TCG's
+speed). Prints: jobs, late jobs, mean budget (us), mean demand (us), then
+for each step the periods after it until the budget stayed within
+[demand, 2 x demand] (90% of the samples until the next step; 999:
+never)."""
+import sys
+
+
+def jobs_of(log):
+    jobs = []
+    for line in open(log):
+        f = line.split()
+        if line.startswith("#") or len(f) < 9:
+            continue
+        # start (us, CLOCK_MONOTONIC), slack, configured and actual run
+        jobs.append((int(f[4]), int(f[7]), int(f[8]), int(f[2])))
+    return jobs
+
+
+def phases_of(jobs):
+    """[first job index, demand] of each phase."""
+    starts = [0] + [i for i in range(1, len(jobs))
+                    if jobs[i][2] != jobs[i - 1][2]]
+    ends = starts[1:] + [len(jobs)]
+    return [(a, sorted(j[3] for j in jobs[a:b])[(b - a) // 2], b - a)
+            for a, b in zip(starts, ends)]
+
+
+def follow(samples, start, end, demand, period):
+    for k in range(60):
+        window = [b for t, b in samples if start + k * period <= t < end]
+        if not window:
+            break
+        inside = sum(1 for b in window if demand <= b <= 2 * demand)
+        if inside >= 0.9 * len(window):
+            return k
+    return 999
+
+
+def main():
+    log, samples_file, column, period = sys.argv[1:5]
+    column, period = int(column), int(period)
+    jobs = jobs_of(log)
+    samples = []
+    for line in open(samples_file):
+        f = line.split()
+        if len(f) > column and f[column] != "nan":
+            samples.append((int(f[0]), float(f[column])))
+    t0, t_end = jobs[0][0], jobs[-1][0] + period
+    during = [b for t, b in samples if t0 <= t < t_end]
+    if not during:
+        sys.exit("no budget samples during the rt-app run")
+    phases = phases_of(jobs)
+    steps = [(jobs[a][0], demand) for a, demand, _ in phases[1:]]
+    ends = [s[0] for s in steps[1:]] + [t_end]
+    follows = [follow(samples, s[0], e, s[1], period)
+               for s, e in zip(steps, ends)]
+    late = sum(1 for j in jobs if j[1] < 0)
+    demand = sum(d * n for _, d, n in phases) / len(jobs)
+    print(len(jobs), late, round(sum(during) / len(during)), round(demand),
+          " ".join(str(k) for k in follows))
+
+
+main()
