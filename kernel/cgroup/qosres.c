@@ -89,6 +89,7 @@ struct qosres {
 	u64				fb_seq;		/* period last adapted to */
 	u64				fb_start;	/* period it began */
 	u64				fb_request_ppm;	/* what it last asked */
+	u64				fb_throttled;	/* throttles seen */
 
 	/* qosres.max; max_period == 0 means "max" */
 	u64				max_budget;
@@ -462,10 +463,14 @@ static int qosres_admit(struct qosres *qr, u64 budget, u64 period)
  */
 static struct kthread_worker *qosres_fb_worker;
 
+/*
+ * Just after the next period boundary: 2 ms after, so that the CPU time of
+ * the period's last tick is in its history slot.
+ */
 static void qosres_fb_arm(struct qosres *qr)
 {
 	u64 period = qr->period * NSEC_PER_USEC, now = local_clock();
-	u64 next = (div64_u64(now, period) + 1) * period;
+	u64 next = (div64_u64(now, period) + 1) * period + 2 * NSEC_PER_MSEC;
 
 	kthread_queue_delayed_work(qosres_fb_worker, &qr->fb_work,
 				   nsecs_to_jiffies(next - now) + 1);
@@ -481,6 +486,7 @@ static void qosres_fb_start(struct qosres *qr)
 	qr->fb_seq = qr->fb_start;
 	qr->fb_state = (struct qosres_fb_state){ };
 	qr->fb_request_ppm = qosres_ppm(qr->budget, qr->period);
+	qr->fb_throttled = edf_rr_nr_throttled(&qr->rsv);
 	qosres_fb_arm(qr);
 }
 
@@ -529,11 +535,14 @@ static void qosres_fb_adapt(struct qosres *qr, const u64 *usage,
 {
 	struct qosres_fb_params p = qr->fb.params;
 	u64 want, budget, old = qr->budget;
+	u64 throttled = edf_rr_nr_throttled(&qr->rsv);
 
 	p.min = max(p.min, QOSRES_BUDGET_MIN);
 	p.max = min_not_zero(p.max, qosres_budget_limit(qr->period));
 	p.min = min(p.min, p.max);
-	want = qosres_fb_budget(&p, &qr->fb_state, usage, n, qr->budget);
+	want = qosres_fb_budget(&p, &qr->fb_state, usage, n, qr->budget,
+				throttled != qr->fb_throttled);
+	qr->fb_throttled = throttled;
 	qr->fb_request_ppm = qosres_ppm(want, qr->period);
 	budget = qosres_fb_supervise(qr, p.min);
 	/*

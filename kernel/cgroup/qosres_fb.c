@@ -151,49 +151,28 @@ const struct qosres_fb_controller qosres_fb_controllers[] = {
 };
 
 /*
- * Did the last period use up @budget? Within 1/32, the accounting's slack;
- * the two last periods on average as well, because when a server's
- * replenishments do not fall on period boundaries one period can show
- * part of the next one's budget.
- */
-static int used_up(const unsigned long long *usage, unsigned int n,
-		   unsigned long long budget)
-{
-	unsigned long long full = budget - budget / 32;
-
-	if (!budget || !n)
-		return 0;
-	return usage[n - 1] >= full ||
-	       (n > 1 && usage[n - 1] + usage[n - 2] >= 2 * full);
-}
-
-/*
  * The next budget from the usage of the last @n periods, oldest first,
- * while @budget is the current one; within p->min..p->max. The last period
- * ran on the budget of the call before, or less: a throttled server gets a
- * larger budget only at its next replenishment. A saturated reservation
+ * while @budget is the current one; within p->min..p->max. @throttled
+ * counts the times the reservation ran out of budget since the last call:
+ * then its demand is unknown, only more than it got. Such a reservation
  * grows from what it asked, not from what a cap granted: otherwise
  * compression would keep any split between saturated ones as it found it.
  */
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,
 				    const unsigned long long *usage,
-				    unsigned int n, unsigned long long budget)
+				    unsigned int n, unsigned long long budget,
+				    unsigned int throttled)
 {
 	unsigned int window = p->window < n ? p->window : n;
-	unsigned long long prediction = 0, next, used = budget;
-	int saturated = 0;
+	unsigned long long prediction = 0, next;
+	int saturated = throttled != 0;
 
-	if (window) {
-		usage += n - window;
-		prediction = qosres_fb_predictors[p->predictor].predict(usage,
+	if (window)
+		prediction = qosres_fb_predictors[p->predictor].predict(usage +
+									n - window,
 									window,
 									p);
-		if (st->prev_budget)
-			used = min_ull(budget, st->prev_budget);
-		saturated = used_up(usage, window, used);
-	}
-	st->prev_budget = budget;
 	if (saturated)
 		budget = max_ull(budget, st->prev_request);
 	next = qosres_fb_controllers[p->controller].next(prediction, budget,

@@ -24,7 +24,6 @@ struct qosres_fb_params {
 /* What a controller remembers between two periods. */
 struct qosres_fb_state {
 	long long		prev_error;	/* us */
-	unsigned long long	prev_budget;	/* us, at the last call */
 	unsigned long long	prev_request;	/* us, what it asked then */
 };
 
@@ -41,8 +40,8 @@ struct qosres_fb_predictor {
 
 /*
  * A controller turns the prediction into the next budget, given the
- * current one and whether the last period used all of it (its demand is
- * then unknown, only at least the budget).
+ * current one and whether the reservation ran out of budget since the last
+ * call (its demand is then unknown, only more than the budget).
  */
 struct qosres_fb_controller {
 	const char		*name;
@@ -60,7 +59,8 @@ extern const struct qosres_fb_controller qosres_fb_controllers[];
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,
 				    const unsigned long long *usage,
-				    unsigned int n, unsigned long long budget);
+				    unsigned int n, unsigned long long budget,
+				    unsigned int throttled);
 
 unsigned long long qosres_fb_share(unsigned long long request,
 				   unsigned long long min,

@@ -235,18 +235,16 @@ static void qosres_test_fb_budget(struct kunit *test)
 	p.min = 100;
 	p.max = 100000;
 	/* 20000 with a 10% margin */
-	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 50000),
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 50000, 0),
 			22000ULL);
-	/* The last period used all of 20000: half as much again */
-	st = (struct qosres_fb_state){ };
-	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000),
-			30000ULL);
-	/* ... and again while it ran on the budget before */
-	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 30000),
-			45000ULL);
+	/* Throttled: half as much again as it asked last time */
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000, 1),
+			33000ULL);
+	/* ... though a cap granted less */
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 10000, 2),
+			49500ULL);
 	p.max = 30000;
-	st = (struct qosres_fb_state){ };
-	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000),
+	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000, 1),
 			30000ULL);
 }
 

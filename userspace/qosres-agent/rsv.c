@@ -276,19 +276,21 @@ static void adapt(struct agent *ag, struct rsv *r)
 {
 	unsigned long long usage[HISTORY];
 	struct qosres_fb_params params = r->params;
-	uint64_t seq, budget, period, want, grant;
+	uint64_t seq, budget, period, want, grant, throttled;
 	unsigned int avail;
 	int n;
 
 	n = cg_history(r->path, &seq, usage, HISTORY);
 	if (n <= 0 || cg_read_u64(r->path, "qosres.budget", &budget) ||
 	    cg_read_u64(r->path, "qosres.period", &period) || !budget ||
+	    cg_stat_u64(r->path, "qosres.stat", "nr_throttled", &throttled) ||
 	    seq == r->last_seq)
 		return;
 	if (period != r->period) {
 		/* New, or a new period: the kernel's ring is all it knows. */
 		r->start_seq = r->period ? seq : seq - (uint64_t)n;
 		r->period = period;
+		r->throttled = throttled;
 		memset(&r->state, 0, sizeof(r->state));
 	}
 	r->last_seq = seq;
@@ -304,7 +306,8 @@ static void adapt(struct agent *ag, struct rsv *r)
 	if (params.min > params.max)
 		params.min = params.max;
 	want = qosres_fb_budget(&params, &r->state, usage + n - avail, avail,
-				budget);
+				budget, throttled != r->throttled);
+	r->throttled = throttled;
 	r->request_ppm = want * PPM / period;
 	grant = supervise(ag, r, params.min * PPM / period) * period / PPM;
 	if (grant < BUDGET_MIN)
