@@ -237,30 +237,13 @@ static bool qosres_match_is(substring_t *arg, const char *name)
 	return strlen(name) == len && !strncmp(name, arg->from, len);
 }
 
-static int qosres_match_predictor(substring_t *arg, unsigned int *v)
+/* An index from qosres_fb_{predictor,controller}_index(), -1 for none. */
+static int qosres_set_index(int index, unsigned int *v)
 {
-	unsigned int i;
-
-	for (i = 0; qosres_fb_predictors[i].name; i++) {
-		if (qosres_match_is(arg, qosres_fb_predictors[i].name)) {
-			*v = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int qosres_match_controller(substring_t *arg, unsigned int *v)
-{
-	unsigned int i;
-
-	for (i = 0; qosres_fb_controllers[i].name; i++) {
-		if (qosres_match_is(arg, qosres_fb_controllers[i].name)) {
-			*v = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (index < 0)
+		return -EINVAL;
+	*v = index;
+	return 0;
 }
 
 static int qosres_parse_fb_key(char *tok, struct qosres_fb_params *p)
@@ -269,9 +252,11 @@ static int qosres_parse_fb_key(char *tok, struct qosres_fb_params *p)
 
 	switch (match_token(tok, qosres_fb_tokens, args)) {
 	case FB_PREDICTOR:
-		return qosres_match_predictor(&args[0], &p->predictor);
+		return qosres_set_index(qosres_fb_predictor_index(args[0].from,
+					args[0].to - args[0].from), &p->predictor);
 	case FB_CONTROLLER:
-		return qosres_match_controller(&args[0], &p->controller);
+		return qosres_set_index(qosres_fb_controller_index(args[0].from,
+					args[0].to - args[0].from), &p->controller);
 	case FB_WINDOW:
 		return qosres_match_uint(&args[0], 1, QOSRES_FB_WINDOW_MAX,
 					 &p->window);

@@ -150,6 +150,36 @@ const struct qosres_fb_controller qosres_fb_controllers[] = {
 	{ }
 };
 
+static int same_name(const char *entry, const char *name, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		if (!entry[i] || entry[i] != name[i])
+			return 0;
+	return !entry[len];
+}
+
+int qosres_fb_predictor_index(const char *name, unsigned int len)
+{
+	int i;
+
+	for (i = 0; qosres_fb_predictors[i].name; i++)
+		if (same_name(qosres_fb_predictors[i].name, name, len))
+			return i;
+	return -1;
+}
+
+int qosres_fb_controller_index(const char *name, unsigned int len)
+{
+	int i;
+
+	for (i = 0; qosres_fb_controllers[i].name; i++)
+		if (same_name(qosres_fb_controllers[i].name, name, len))
+			return i;
+	return -1;
+}
+
 /*
  * The next budget from the usage of the last @n periods, oldest first,
  * while @budget is the current one; within p->min..p->max. @throttled

@@ -56,6 +56,10 @@ struct qosres_fb_controller {
 extern const struct qosres_fb_predictor qosres_fb_predictors[];
 extern const struct qosres_fb_controller qosres_fb_controllers[];
 
+/* Index of the entry named by the @len characters at @name, or -1. */
+int qosres_fb_predictor_index(const char *name, unsigned int len);
+int qosres_fb_controller_index(const char *name, unsigned int len);
+
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,
 				    const unsigned long long *usage,

@@ -48,6 +48,15 @@ start_agent() {
 	agent_pid=$!
 }
 
+# wait_budget CGROUP BUDGET: up to 5 s for the budget to become BUDGET.
+wait_budget() {
+	for _ in $(seq 50); do
+		[ "$(<"$1/qosres.budget")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "budget $(<"$1/qosres.budget"), not $2"
+}
+
 # rt_app_step NAME CGROUP: rt-app needing 10%, then 50%, then 20% of a CPU
 # in periods of 40 ms, each for STEP_PERIODS periods. Its jobs run a loop
 # count, so that they need that much CPU time: a job run by the clock, as
@@ -167,11 +176,7 @@ print(max(int(r[3]) for r in rows),
 	echo "agent max=12000" >"$T/a/qosres.feedback"
 	spin "$T/a"
 	start_agent
-	for _ in $(seq 50); do
-		[ "$(<"$T/a/qosres.budget")" = 12000 ] && break
-		sleep 0.1
-	done
-	[ "$(<"$T/a/qosres.budget")" = 12000 ]
+	wait_budget "$T/a" 12000
 	kill -9 "$agent_pid"
 	wait "$agent_pid" || true
 	agent_pid=
@@ -179,9 +184,5 @@ print(max(int(r[3]) for r in rows),
 	sleep 2
 	[ "$(<"$T/a/qosres.budget")" = 12000 ]
 	start_agent
-	for _ in $(seq 50); do
-		[ "$(<"$T/a/qosres.budget")" = 20000 ] && break
-		sleep 0.1
-	done
-	[ "$(<"$T/a/qosres.budget")" = 20000 ]
+	wait_budget "$T/a" 20000
 }

@@ -30,16 +30,8 @@ static void eq(unsigned long long got, unsigned long long want,
 
 static int index_of(const char *name, bool predictor)
 {
-	int i;
-
-	for (i = 0; predictor ? qosres_fb_predictors[i].name != 0 :
-				qosres_fb_controllers[i].name != 0; i++) {
-		const char *n = predictor ? qosres_fb_predictors[i].name :
-					    qosres_fb_controllers[i].name;
-		if (!strcmp(n, name))
-			return i;
-	}
-	return -1;
+	return predictor ? qosres_fb_predictor_index(name, strlen(name)) :
+			   qosres_fb_controller_index(name, strlen(name));
 }
 
 static struct qosres_fb_params params(const char *predictor,
@@ -203,11 +195,16 @@ static void test_tables(void)
 	   index_of("max", true) >= 0, "tables: the contract's predictors");
 	ok(index_of("track", false) >= 0 && index_of("pi", false) >= 0,
 	   "tables: both controllers");
+	ok(qosres_fb_predictor_index("per", 3) < 0 &&
+	   qosres_fb_predictor_index("perc2", 5) < 0,
+	   "tables: a prefix or an extension of a name is no name");
+	eq(qosres_fb_predictor_index("percent", 4), index_of("perc", true),
+	   "tables: the length given bounds the name");
 }
 
 int main(void)
 {
-	planned = 31;
+	planned = 33;
 	printf("1..%u\n", planned);
 	test_predictors();
 	test_track();

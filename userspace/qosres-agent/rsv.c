@@ -32,38 +32,21 @@ static void log_msg(const struct agent *ag, const char *fmt, ...)
 	va_end(args);
 }
 
-static int lookup(const char *name, const char *(*name_of)(unsigned int))
-{
-	unsigned int i;
-
-	for (i = 0; name_of(i); i++)
-		if (!strcmp(name, name_of(i)))
-			return (int)i;
-	return -1;
-}
-
-static const char *predictor_name(unsigned int i)
-{
-	return qosres_fb_predictors[i].name;
-}
-
-static const char *controller_name(unsigned int i)
-{
-	return qosres_fb_controllers[i].name;
-}
-
 static int parse_key(const char *key, const char *value,
 		     struct qosres_fb_params *params)
 {
 	int index;
 
-	if (!strcmp(key, "predictor") || !strcmp(key, "controller")) {
-		bool pred = key[0] == 'p';
-
-		index = lookup(value, pred ? predictor_name : controller_name);
+	if (!strcmp(key, "predictor")) {
+		index = qosres_fb_predictor_index(value, strlen(value));
 		if (index < 0)
 			return -EINVAL;
-		*(pred ? &params->predictor : &params->controller) = index;
+		params->predictor = index;
+	} else if (!strcmp(key, "controller")) {
+		index = qosres_fb_controller_index(value, strlen(value));
+		if (index < 0)
+			return -EINVAL;
+		params->controller = index;
 	} else if (!strcmp(key, "window")) {
 		params->window = strtoul(value, NULL, 10);
 	} else if (!strcmp(key, "quantile")) {
