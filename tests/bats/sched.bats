@@ -300,7 +300,13 @@ rt_app_result() {
 	pid_b=${pids[-1]}
 	sleep 1
 	[ "$(stat_key "$T/b/qosres.stat" cpus)" = 1 ]
-	echo 0 >/sys/devices/system/cpu/cpu1/online
+	echo 0 >/sys/devices/system/cpu/cpu1/online || {
+		# Who refused: qosres's room, or SCHED_DEADLINE's total.
+		cat "$CG/qosres.stat"
+		mount -t debugfs none /sys/kernel/debug 2>/dev/null
+		grep -h dl_bw /sys/kernel/debug/sched/debug 2>/dev/null
+		fail "CPU 1 refused to go offline"
+	}
 	[ "$(stat_key "$T/b/qosres.stat" cpus)" = 0 ]
 	within "$(share "$pid_b")" 250 330
 	echo 1 >/sys/devices/system/cpu/cpu1/online
