@@ -186,3 +186,20 @@ print(max(int(r[3]) for r in rows),
 	start_agent
 	wait_budget "$T/a" 20000
 }
+
+@test "the agent outlives reservations that vanish under it and goes on with the others" {
+	for c in a b; do
+		mkres "$c" 4000 "$PERIOD"
+		echo "agent max=12000" >"$T/$c/qosres.feedback"
+		spin "$T/$c"
+	done
+	start_agent
+	wait_budget "$T/a" 12000
+	cg_remove "$T/a"
+	echo "agent max=20000" >"$T/b/qosres.feedback"
+	wait_budget "$T/b" 20000
+	kill -0 "$agent_pid"
+	kill -TERM "$agent_pid"
+	wait "$agent_pid"
+	agent_pid=
+}
