@@ -183,10 +183,12 @@ int qosres_fb_controller_index(const char *name, unsigned int len)
 /*
  * The next budget from the usage of the last @n periods, oldest first,
  * while @budget is the current one; within p->min..p->max. @throttled
- * counts the times the reservation ran out of budget since the last call:
- * then its demand is unknown, only more than it got. Such a reservation
- * grows from what it asked, not from what a cap granted: otherwise
- * compression would keep any split between saturated ones as it found it.
+ * counts the times the reservation ran out of budget since the last call.
+ * Throttled twice in a row, its demand is taken as unknown, only more than
+ * it got: once can be a job a little longer than the others, which the
+ * predictor follows. Such a reservation grows from what it asked, not from
+ * what a cap granted: otherwise compression would keep any split between
+ * saturated ones as it found it.
  */
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,
@@ -196,8 +198,9 @@ unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 {
 	unsigned int window = p->window < n ? p->window : n;
 	unsigned long long prediction = 0, next;
-	int saturated = throttled != 0;
+	int saturated = throttled && st->prev_throttled;
 
+	st->prev_throttled = throttled != 0;
 	if (window)
 		prediction = qosres_fb_predictors[p->predictor].predict(usage +
 									n - window,

@@ -237,12 +237,12 @@ static void qosres_test_fb_budget(struct kunit *test)
 	/* 20000 with a 10% margin */
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 50000, 0),
 			22000ULL);
-	/* Throttled: half as much again as it asked last time */
+	/* Throttled once: the prediction still */
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000, 1),
-			33000ULL);
-	/* ... though a cap granted less */
+			22000ULL);
+	/* Twice: half as much again as it asked, though granted less */
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 10000, 2),
-			49500ULL);
+			33000ULL);
 	p.max = 30000;
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000, 1),
 			30000ULL);

@@ -1361,6 +1361,20 @@ u64 edf_rr_history(struct edf_rr_rsv *rsv, u64 period, u64 *usage)
 	return cur;
 }
 
+/*
+ * Time a server spent throttled, ns, the throttling going on included:
+ * after an overrun a server can stay throttled for several periods.
+ */
+static u64 edf_rr_srv_throttled_time(struct edf_rr_server *srv)
+{
+	u64 time = READ_ONCE(srv->throttled_time);
+	u64 at = READ_ONCE(srv->throttled_at), now = local_clock();
+
+	if (READ_ONCE(srv->throttled) && now > at)
+		time += now - at;
+	return time;
+}
+
 /* qosres.stat of a reservation: what its servers ran, and its history. */
 void edf_rr_show_usage(struct seq_file *sf, struct edf_rr_rsv *rsv, u64 period)
 {
@@ -1376,7 +1390,7 @@ void edf_rr_show_usage(struct seq_file *sf, struct edf_rr_rsv *rsv, u64 period)
 		usage += READ_ONCE(srv->usage);
 		periods += READ_ONCE(srv->nr_periods);
 		throttled += READ_ONCE(srv->nr_throttled);
-		throttled_time += READ_ONCE(srv->throttled_time);
+		throttled_time += edf_rr_srv_throttled_time(srv);
 		running += READ_ONCE(srv->nr_queued);
 	}
 	scoped_guard(raw_spinlock_irqsave, &rsv->lock)

@@ -56,6 +56,17 @@ static unsigned long long predict(const char *name,
 	return qosres_fb_predictors[p.predictor].predict(usage, n, &p);
 }
 
+/* Two steps of the loop, throttled in both; the second's result. */
+static unsigned long long twice(const struct qosres_fb_params *p,
+				const unsigned long long *usage, unsigned int n,
+				unsigned long long budget)
+{
+	struct qosres_fb_state st = { 0 };
+
+	qosres_fb_budget(p, &st, usage, n, budget, 1);
+	return qosres_fb_budget(p, &st, usage, n, budget, 1);
+}
+
 /* One step of the loop, with no memory of earlier ones. */
 static unsigned long long once(const struct qosres_fb_params *p,
 			       const unsigned long long *usage, unsigned int n,
@@ -89,16 +100,19 @@ static void test_track(void)
 
 	eq(once(&p, steady, 3, 40000, 0), 22000,
 	   "track: prediction plus a 10% margin");
-	eq(once(&p, steady, 3, 20000, 1), 30000,
-	   "track: a throttled reservation grows by half");
+	eq(once(&p, steady, 3, 20000, 1), 22000,
+	   "track: throttled once, the prediction still");
+	eq(twice(&p, steady, 3, 20000), 33000,
+	   "track: throttled twice in a row, half as much again");
 	eq(once(&p, steady, 3, 20000, 0), 22000,
 	   "track: using the whole budget is not being throttled");
 	p.margin = 0;
 	eq(once(&p, steady, 3, 30000, 0), 20000,
 	   "track: margin 0 is the prediction");
-	p.max = 30000;
-	eq(once(&p, steady, 3, 20000, 1), 30000,
+	p.max = 15000;
+	eq(once(&p, steady, 3, 20000, 0), 15000,
 	   "track: max bounds the budget");
+	p.max = 1000000;
 	p.min = 25000;
 	eq(once(&p, steady, 3, 30000, 0), 25000,
 	   "track: min bounds the budget");
@@ -116,9 +130,11 @@ static void test_saturation_under_cap(void)
 	struct qosres_fb_params p = params("max", "track");
 	struct qosres_fb_state st = { 0 };
 
-	eq(qosres_fb_budget(&p, &st, usage, 2, 20000, 1), 30000,
-	   "saturation: growth by half");
-	eq(qosres_fb_budget(&p, &st, usage, 2, 5000, 1), 45000,
+	eq(qosres_fb_budget(&p, &st, usage, 2, 5000, 1), 5500,
+	   "saturation: not on one throttled period");
+	eq(qosres_fb_budget(&p, &st, usage, 2, 5000, 1), 8250,
+	   "saturation: growth by half on the second");
+	eq(qosres_fb_budget(&p, &st, usage, 2, 2000, 1), 12375,
 	   "saturation: from the request, not from the grant");
 	eq(qosres_fb_budget(&p, &st, usage, 2, 80000, 0), 5500,
 	   "saturation: over once no longer throttled");
@@ -169,8 +185,8 @@ static void test_pi(void)
 	b = pi_after(20, 10000, 80000);
 	ok(b >= 11000 - 110 && b <= 11000 + 110,
 	   "pi: converges on demand plus margin from above");
-	ok(pi_after(5, 30000, 5000) >= 30000,
-	   "pi: a saturated start reaches the demand within 5 periods");
+	ok(pi_after(6, 30000, 5000) >= 30000,
+	   "pi: a saturated start reaches the demand within 6 periods");
 }
 
 static void test_share(void)
@@ -204,7 +220,7 @@ static void test_tables(void)
 
 int main(void)
 {
-	planned = 33;
+	planned = 35;
 	printf("1..%u\n", planned);
 	test_predictors();
 	test_track();

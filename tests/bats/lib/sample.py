@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""sample.py OUT SECONDS WHAT...: every 10 ms for SECONDS, one line to OUT:
+"""sample.py OUT SECONDS WHAT...: every 20 ms for SECONDS, one line to OUT:
 the CLOCK_MONOTONIC time in us, then for each WHAT the qosres.budget of
 that cgroup, or for "ppm:CGROUP" its qosres.stat reserved_bw_ppm."""
 import sys
@@ -26,7 +26,7 @@ def main():
         while time.monotonic() < end:
             values = " ".join(read(w) for w in whats)
             f.write("%d %s\n" % (time.monotonic_ns() // 1000, values))
-            time.sleep(0.01)
+            time.sleep(0.02)
 
 
 main()

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""step_eval.py RTAPP_LOG SAMPLES COLUMN PERIOD_US: how a reservation's
-budget (column COLUMN of sample.py's output) followed an rt-app task whose
-demand steps. A phase's demand is the median run time of its jobs (rt-app
-runs a calibrated loop count: the CPU time varies a little with TCG's
-speed). Prints: jobs, late jobs, mean budget (us), mean demand (us), then
-for each step the periods after it until the budget stayed within
-[demand, 2 x demand] (90% of the samples until the next step; 999:
-never)."""
+"""step_eval.py RTAPP_LOG SAMPLES COLUMN PERIOD_US USAGE_US: how a
+reservation's budget (column COLUMN of sample.py's output) followed an
+rt-app task whose demand steps, the task having used USAGE_US of CPU time.
+A phase's demand is the median run time of its jobs (rt-app runs a
+calibrated loop count: the CPU time varies with TCG's speed). Prints: jobs,
+late jobs, mean budget (us), mean demand (CPU time per job, us), then for
+each step the periods after it until the budget stayed within [demand,
+2 x demand] (90% of the samples until the next step; 999: never)."""
 import sys
 
 
@@ -42,8 +42,8 @@ def follow(samples, start, end, demand, period):
 
 
 def main():
-    log, samples_file, column, period = sys.argv[1:5]
-    column, period = int(column), int(period)
+    log, samples_file, column, period, usage = sys.argv[1:6]
+    column, period, usage = int(column), int(period), int(usage)
     jobs = jobs_of(log)
     samples = []
     for line in open(samples_file):
@@ -60,7 +60,7 @@ def main():
     follows = [follow(samples, s[0], e, s[1], period)
                for s, e in zip(steps, ends)]
     late = sum(1 for j in jobs if j[1] < 0)
-    demand = sum(d * n for _, d, n in phases) / len(jobs)
+    demand = usage / len(jobs)
     print(len(jobs), late, round(sum(during) / len(during)), round(demand),
           " ".join(str(k) for k in follows))
 
