@@ -186,9 +186,11 @@ int qosres_fb_controller_index(const char *name, unsigned int len)
  * counts the times the reservation ran out of budget since the last call.
  * Throttled twice in a row, its demand is taken as unknown, only more than
  * it got: once can be a job a little longer than the others, which the
- * predictor follows. Such a reservation grows from what it asked, not from
- * what a cap granted: otherwise compression would keep any split between
- * saturated ones as it found it.
+ * predictor follows. Such a reservation grows by half; if it was granted
+ * much less than it asked (an eighth, more than rounding), by a cap or for
+ * want of room, it asks for its maximum: requests in proportion to grants
+ * would keep any split between saturated reservations under a cap as
+ * compression found it.
  */
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,
@@ -206,8 +208,8 @@ unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 									n - window,
 									window,
 									p);
-	if (saturated)
-		budget = max_ull(budget, st->prev_request);
+	if (saturated && budget + budget / 8 < st->prev_request)
+		budget = p->max;
 	next = qosres_fb_controllers[p->controller].next(prediction, budget,
 							  saturated, p, st);
 	st->prev_request = min_ull(max_ull(next, p->min), p->max);

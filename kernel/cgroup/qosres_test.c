@@ -240,9 +240,9 @@ static void qosres_test_fb_budget(struct kunit *test)
 	/* Throttled once: the prediction still */
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000, 1),
 			22000ULL);
-	/* Twice: half as much again as it asked, though granted less */
+	/* Twice, and granted less than it asked: its maximum */
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 10000, 2),
-			33000ULL);
+			100000ULL);
 	p.max = 30000;
 	KUNIT_EXPECT_EQ(test, qosres_fb_budget(&p, &st, usage, 4, 20000, 1),
 			30000ULL);

@@ -4,8 +4,8 @@ reservation's budget (column COLUMN of sample.py's output) followed an
 rt-app task whose demand steps, the task having used USAGE_US of CPU time.
 A phase's demand is the median run time of its jobs (rt-app runs a
 calibrated loop count: the CPU time varies with TCG's speed). Prints: jobs,
-late jobs, mean budget (us), mean demand (CPU time per job, us), then for
-each step the periods after it until the budget stayed within [demand,
+late jobs, mean budget (us), mean demand (CPU time per job, us), the
+largest phase demand (us), then for each step the periods after it until the budget stayed within [demand,
 2 x demand] (90% of the samples until the next step; 999: never)."""
 import sys
 
@@ -62,7 +62,7 @@ def main():
     late = sum(1 for j in jobs if j[1] < 0)
     demand = usage / len(jobs)
     print(len(jobs), late, round(sum(during) / len(during)), round(demand),
-          " ".join(str(k) for k in follows))
+          max(d for _, d, _ in phases), " ".join(str(k) for k in follows))
 
 
 main()
