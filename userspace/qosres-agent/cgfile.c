@@ -91,26 +91,22 @@ static const char *stat_value(const char *buf, const char *key)
 	return NULL;
 }
 
-int cg_stat_u64(const char *dir, const char *file, const char *key,
-		uint64_t *value)
+static int stat_u64(const char *buf, const char *key, uint64_t *value)
 {
-	char buf[4096];
-	const char *text;
-	int ret = cg_read(dir, file, buf, sizeof(buf));
+	const char *text = stat_value(buf, key);
 
-	if (ret)
-		return ret;
-	text = stat_value(buf, key);
-	return text ? parse_u64(text, value) : -ENOENT;
+	return text ? parse_u64(text, value) : -EINVAL;
 }
 
 /*
- * The per-period usage ring of qosres.stat: the index of the current
- * period in @seq, and up to @max complete periods before it, oldest first.
- * Returns how many it read.
+ * What the feedback loop reads of a reservation, from one read of its
+ * qosres.stat, so that all of it is of the same moment: the budget, the
+ * period, the throttle count, the index of the current period in @st->seq,
+ * and up to @max complete periods of usage before it, oldest first.
+ * Returns how many periods it read.
  */
-int cg_history(const char *dir, uint64_t *seq, unsigned long long *usage,
-	       unsigned int max)
+int cg_rsv_stat(const char *dir, struct cg_rsv_stat *st,
+		unsigned long long *usage, unsigned int max)
 {
 	char buf[4096], *pos, *end;
 	const char *text;
@@ -119,8 +115,10 @@ int cg_history(const char *dir, uint64_t *seq, unsigned long long *usage,
 
 	if (ret)
 		return ret;
-	text = stat_value(buf, "period_seq");
-	if (!text || parse_u64(text, seq))
+	if (stat_u64(buf, "period_seq", &st->seq) ||
+	    stat_u64(buf, "budget_usec", &st->budget) ||
+	    stat_u64(buf, "period_usec", &st->period) ||
+	    stat_u64(buf, "nr_throttled", &st->throttled))
 		return -EINVAL;
 	text = stat_value(buf, "period_usage_usec");
 	if (!text)

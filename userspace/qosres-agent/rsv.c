@@ -260,15 +260,17 @@ static void adapt(struct agent *ag, struct rsv *r)
 	unsigned long long usage[HISTORY];
 	struct qosres_fb_params params = r->params;
 	uint64_t seq, budget, period, want, grant, throttled;
+	struct cg_rsv_stat st;
 	unsigned int avail;
 	int n;
 
-	n = cg_history(r->path, &seq, usage, HISTORY);
-	if (n <= 0 || cg_read_u64(r->path, "qosres.budget", &budget) ||
-	    cg_read_u64(r->path, "qosres.period", &period) || !budget ||
-	    cg_stat_u64(r->path, "qosres.stat", "nr_throttled", &throttled) ||
-	    seq == r->last_seq)
+	n = cg_rsv_stat(r->path, &st, usage, HISTORY);
+	if (n <= 0 || !st.budget || !st.period || st.seq == r->last_seq)
 		return;
+	seq = st.seq;
+	budget = st.budget;
+	period = st.period;
+	throttled = st.throttled;
 	if (period != r->period) {
 		/* New, or a new period: the kernel's ring is all it knows. */
 		r->start_seq = r->period ? seq : seq - (uint64_t)n;
