@@ -5,8 +5,10 @@ rt-app task whose demand steps, the task having used USAGE_US of CPU time.
 A phase's demand is the median run time of its jobs (rt-app runs a
 calibrated loop count: the CPU time varies with TCG's speed). Prints: jobs,
 late jobs, mean budget (us), mean demand (CPU time per job, us), the
-largest phase demand (us), then for each step the periods after it until the budget stayed within [demand,
-2 x demand] (90% of the samples until the next step; 999: never)."""
+largest phase demand (us), then for each step the periods after it until
+the budget stayed within [demand, 2 x demand] (90% of the samples until the
+next step, each against the median run time of the jobs within 5 periods;
+999: never)."""
 import sys
 
 
@@ -30,12 +32,23 @@ def phases_of(jobs):
             for a, b in zip(starts, ends)]
 
 
-def follow(samples, start, end, demand, period):
+def local_demand(jobs, t, period):
+    """The median run time of the jobs within 5 periods of time t: TCG's
+    speed drifts within a phase, and the budget should follow it."""
+    near = sorted(j[3] for j in jobs if abs(j[0] - t) <= 5 * period)
+    return near[len(near) // 2] if near else None
+
+
+def follow(samples, jobs, start, end, period):
     for k in range(60):
-        window = [b for t, b in samples if start + k * period <= t < end]
+        window = [(t, b) for t, b in samples
+                  if start + k * period <= t < end]
         if not window:
             break
-        inside = sum(1 for b in window if demand <= b <= 2 * demand)
+        inside = 0
+        for t, b in window:
+            demand = local_demand(jobs, t, period)
+            inside += demand is not None and demand <= b <= 2 * demand
         if inside >= 0.9 * len(window):
             return k
     return 999
@@ -55,9 +68,9 @@ def main():
     if not during:
         sys.exit("no budget samples during the rt-app run")
     phases = phases_of(jobs)
-    steps = [(jobs[a][0], demand) for a, demand, _ in phases[1:]]
+    steps = [(jobs[a][0], jobs[a:a + n]) for a, _, n in phases[1:]]
     ends = [s[0] for s in steps[1:]] + [t_end]
-    follows = [follow(samples, s[0], e, s[1], period)
+    follows = [follow(samples, s[1], s[0], e, period)
                for s, e in zip(steps, ends)]
     late = sum(1 for j in jobs if j[1] < 0)
     demand = usage / len(jobs)
