@@ -187,6 +187,8 @@ struct edf_rr_rq {
 	struct rb_root_cached	queue;		/* active servers, by deadline */
 	struct list_head	switching;	/* tasks to change class */
 	struct irq_work		switch_work;
+	struct balance_callback	push_cb;	/* edf_rr_push_throttled() */
+	struct task_struct	*push_task;	/* its task, referenced */
 	int			cpu;
 };
 
@@ -568,12 +570,16 @@ static struct task_struct *pick_task_edf_rr(struct rq *rq)
 	return srv ? edf_rr_first_task(srv) : NULL;
 }
 
+static void edf_rr_queue_push(struct rq *rq, struct task_struct *p);
+
 static void put_prev_task_edf_rr(struct rq *rq, struct task_struct *p,
 				 struct task_struct *next)
 {
 	update_curr_edf_rr(rq);
 	if (task_on_rq_queued(p) && !edf_rr_serves(p->edf_rr.srv, p))
 		edf_rr_request_switch(rq, p);
+	else if (task_on_rq_queued(p) && p->edf_rr.srv->throttled)
+		edf_rr_queue_push(rq, p);
 }
 
 static void set_next_task_edf_rr(struct rq *rq, struct task_struct *p,
@@ -782,6 +788,41 @@ static void edf_rr_push_waiting(struct rq *rq, struct edf_rr_server *srv)
 		/* The lock may have been dropped: start over next time. */
 		return;
 	}
+}
+
+/*
+ * After the switch away from @rq's push_task, whose server ran out of
+ * budget: it moves to a sibling server with budget to spare, as the tasks
+ * waiting behind it do from balance_edf_rr(), where it was still current.
+ * Alone in a reservation split over CPUs, it would otherwise wait out the
+ * period of one server and get that server's share only.
+ */
+static void edf_rr_push_throttled(struct rq *rq)
+{
+	struct edf_rr_rq *erq = edf_rr_rq(rq);
+	struct task_struct *p = erq->push_task;
+	int cpu;
+
+	erq->push_task = NULL;
+	if (task_rq(p) == rq && task_on_rq_queued(p) &&
+	    p->sched_class == &edf_rr_sched_class &&
+	    READ_ONCE(p->edf_rr.srv->throttled)) {
+		cpu = edf_rr_idle_sibling(p->edf_rr.srv, p);
+		if (cpu >= 0)
+			edf_rr_push_to(rq, p, cpu);
+	}
+	put_task_struct(p);
+}
+
+static void edf_rr_queue_push(struct rq *rq, struct task_struct *p)
+{
+	struct edf_rr_rq *erq = edf_rr_rq(rq);
+
+	if (erq->push_task)
+		return;
+	queue_balance_callback(rq, &erq->push_cb, edf_rr_push_throttled);
+	if (rq->balance_callback == &erq->push_cb)
+		erq->push_task = get_task_struct(p);
 }
 
 static int balance_edf_rr(struct rq *rq, struct task_struct *prev,

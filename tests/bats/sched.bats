@@ -119,6 +119,17 @@ within() {
 		fail "servers ran $u0 us and $u1 us: not both CPUs"
 }
 
+# Its two servers hold 0.6 CPU each: the hog runs out on one and goes on on
+# the other in the same period.
+@test "a hog alone in a 1.2-CPU reservation gets a whole CPU from its two servers" {
+	mkres a 120000 100000
+	[ "$(stat_key "$T/a/qosres.stat" nr_servers)" = 2 ] ||
+		fail "$(stat_key "$T/a/qosres.stat" nr_servers) servers, not 2"
+	spin "$T/a"
+	sleep 1
+	within "$(share "${pids[-1]}")" 900 1000
+}
+
 # rt_app NAME CGROUP: a periodic rt-app task, 60 ms of running every
 # 100 ms for SECS s. rt-app's "runtime" event runs by the clock, not by a
 # loop count: TCG's speed varies with the host, a calibrated loop would not
