@@ -11,9 +11,9 @@ PERIOD=40000
 # Each demand level lasts this many periods of 40 ms.
 STEP_PERIODS=${QOSRES_STEP_PERIODS:-150}
 # Under TCG a job's CPU time moves by 30% from one job to the next, as time
-# stolen from the vCPU is charged to the task: the last 5 periods' largest
-# plus 20% covers most of that and forgets a step within 5 periods.
-FEEDBACK="predictor=max window=5 margin=20"
+# stolen from the vCPU is charged to the task: the last 3 periods' largest
+# plus 20% covers most of that and forgets a slow job within 3 periods.
+FEEDBACK="predictor=max window=3 margin=20"
 
 # rt-app's ns per loop, measured once in the guest, at a real-time
 # priority and outside any reservation.

@@ -4,7 +4,7 @@ reservation's budget (column COLUMN of sample.py's output) followed an
 rt-app task whose demand steps, the task having used USAGE_US of CPU time.
 A phase's demand is the median run time of its jobs (rt-app runs a
 calibrated loop count: the CPU time varies with TCG's speed). Prints: jobs,
-late jobs, mean budget (us), mean demand (CPU time per job, us), the
+late jobs, mean budget over time (us), mean demand (CPU time per job, us), the
 largest phase demand (us), then for each step the periods after it until
 the budget stayed within [demand, 2 x demand] (90% of the samples until the
 next step, each against the median run time of the jobs within 5 periods;
@@ -54,6 +54,15 @@ def follow(samples, jobs, start, end, period):
     return 999
 
 
+def time_mean(samples, t_end):
+    """The mean over time of a value sampled at times t: the sampler runs
+    less often when the CPUs are busy, so each sample counts for the time
+    until the next one."""
+    ends = [t for t, _ in samples[1:]] + [t_end]
+    spans = [(end - t, b) for (t, b), end in zip(samples, ends)]
+    return sum(d * b for d, b in spans) / sum(d for d, _ in spans)
+
+
 def main():
     log, samples_file, column, period, usage = sys.argv[1:6]
     column, period, usage = int(column), int(period), int(usage)
@@ -64,7 +73,7 @@ def main():
         if len(f) > column and f[column] != "nan":
             samples.append((int(f[0]), float(f[column])))
     t0, t_end = jobs[0][0], jobs[-1][0] + period
-    during = [b for t, b in samples if t0 <= t < t_end]
+    during = [(t, b) for t, b in samples if t0 <= t < t_end]
     if not during:
         sys.exit("no budget samples during the rt-app run")
     phases = phases_of(jobs)
@@ -74,7 +83,7 @@ def main():
                for s, e in zip(steps, ends)]
     late = sum(1 for j in jobs if j[1] < 0)
     demand = usage / len(jobs)
-    print(len(jobs), late, round(sum(during) / len(during)), round(demand),
+    print(len(jobs), late, round(time_mean(during, t_end)), round(demand),
           max(d for _, d, _ in phases), " ".join(str(k) for k in follows))
 
 
