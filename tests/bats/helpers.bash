@@ -52,15 +52,19 @@ cg_write() {
 	return 1
 }
 
-# stat_key FILE KEY: the value of KEY in a flat-keyed file.
+# stat_key FILE KEY: the value of KEY in a flat-keyed file. The file is
+# read whole first: bash's read seeks back after each line, a seq_file
+# then shows itself afresh, and a counter that gained a digit meanwhile
+# shifts every line after it.
 stat_key() {
-	local key value
+	local key value text
+	text=$(<"$1") || return 1
 	while read -r key value; do
 		if [ "$key" = "$2" ]; then
 			echo "$value"
 			return 0
 		fi
-	done <"$1"
+	done <<<"$text"
 	return 1
 }
 
