@@ -576,9 +576,11 @@ static void put_prev_task_edf_rr(struct rq *rq, struct task_struct *p,
 				 struct task_struct *next)
 {
 	update_curr_edf_rr(rq);
-	if (task_on_rq_queued(p) && !edf_rr_serves(p->edf_rr.srv, p))
+	if (!task_on_rq_queued(p))
+		return;
+	if (!edf_rr_serves(p->edf_rr.srv, p))
 		edf_rr_request_switch(rq, p);
-	else if (task_on_rq_queued(p) && p->edf_rr.srv->throttled)
+	else if (p->edf_rr.srv->throttled)
 		edf_rr_queue_push(rq, p);
 }
 
