@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Concurrent writers: 8 processes hammer every qosres file, cpusets,
 # SCHED_DEADLINE admission and CPU hotplug (one after the other, see
-# hammer_deadline) for 30 s. Afterwards every sum
-# must still add up and, once all is removed, nothing may be left over.
+# hammer_deadline) for 30 s. Afterwards every sum must still add up and,
+# once all is removed, nothing may be left over.
 
 load helpers
 

@@ -4,11 +4,11 @@ reservation's budget (column COLUMN of sample.py's output) followed an
 rt-app task whose demand steps, the task having used USAGE_US of CPU time.
 A phase's demand is the median run time of its jobs (rt-app runs a
 calibrated loop count: the CPU time varies with TCG's speed). Prints: jobs,
-late jobs, mean budget over time (us), mean demand (CPU time per job, us), the
-largest phase demand (us), then for each step the periods after it until
-the budget stayed within [demand, 2 x demand] (90% of the samples until the
-next step, each against the median run time of the jobs within 5 periods;
-999: never)."""
+late jobs, mean budget over time (us), mean demand (CPU time per job,
+us), the largest phase demand (us), then for each step the periods after
+it until the budget stayed within [demand, 2 x demand] (90% of the
+samples until the next step, each against the median run time of the jobs
+within 5 periods; 999: never)."""
 import sys
 
 
@@ -40,16 +40,17 @@ def local_demand(jobs, t, period):
 
 
 def follow(samples, jobs, start, end, period):
+    inside = []
+    for t, b in samples:
+        if start <= t < end:
+            demand = local_demand(jobs, t, period)
+            inside.append((t, demand is not None and
+                           demand <= b <= 2 * demand))
     for k in range(60):
-        window = [(t, b) for t, b in samples
-                  if start + k * period <= t < end]
+        window = [ok for t, ok in inside if t >= start + k * period]
         if not window:
             break
-        inside = 0
-        for t, b in window:
-            demand = local_demand(jobs, t, period)
-            inside += demand is not None and demand <= b <= 2 * demand
-        if inside >= 0.9 * len(window):
+        if sum(window) >= 0.9 * len(window):
             return k
     return 999
 
