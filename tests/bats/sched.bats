@@ -30,35 +30,6 @@ load() {
 	sleep 1
 }
 
-# measure WHAT...: over SECS s, in tenths of a percent of one CPU, the
-# CPU time of the processes WHAT (from /proc/PID/stat), or of a cgroup
-# WHAT (from its qosres.stat usage_usec). One process reads the clock and
-# the counters, at a real-time priority, so the window is the same for
-# both whatever the load.
-measure() {
-	chrt -f 90 /usr/bin/python3 - "$SECS" "$@" <<'EOF'
-import os, sys, time
-hz = os.sysconf("SC_CLK_TCK")
-
-def cpu_seconds(what):
-    if what.startswith("/"):
-        for line in open(what + "/qosres.stat"):
-            key, value = line.split(None, 1)
-            if key == "usage_usec":
-                return int(value) / 1e6
-    fields = open("/proc/%s/stat" % what).read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / hz
-
-def total():
-    return time.monotonic(), sum(cpu_seconds(w) for w in sys.argv[2:])
-
-t0, c0 = total()
-time.sleep(float(sys.argv[1]))
-t1, c1 = total()
-print(int(round((c1 - c0) / (t1 - t0) * 1000)))
-EOF
-}
-
 # share PID...: CPU used by the processes, per mille of one CPU.
 share() {
 	measure "$@"
@@ -67,12 +38,6 @@ share() {
 # usage_share CGROUP: the same, from qosres.stat usage_usec.
 usage_share() {
 	measure "$1"
-}
-
-# within VALUE LOW HIGH (tenths of a percent)
-within() {
-	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ] ||
-		fail "$1/10 % is outside [$2/10, $3/10] %"
 }
 
 @test "a hog in a 30% hard reservation gets 30% +- 3% on a loaded system" {
