@@ -16,6 +16,8 @@ BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/debug.config configs/qosres.config
 JOBS     ?= $(shell nproc)
 TOOLS    := $(BUILD)/tools/periodic
+LIBDIR   := $(BUILD)/userspace/lib
+LIBTOOLS := $(BUILD)/tools/qosres-libtest $(BUILD)/tools/qres-periodic
 CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
 FB       := kernel/cgroup/qosres_fb
 UNITS    := $(BUILD)/unit/qosres_fb_test
@@ -42,9 +44,18 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS_TOOLS) -o $@ $<
 
-tools: $(TOOLS)
+# The library's suites run programs built as a user of the installed
+# library builds them: through pkg-config, against the shared library.
+$(LIBTOOLS): $(BUILD)/tools/%: tests/tools/%.c userspace
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS_TOOLS) -o $@ $< -Wl,-rpath,$(abspath $(LIBDIR)) \
+		$$(PKG_CONFIG_PATH=$(LIBDIR) pkg-config --cflags --libs qosres)
+
+tools: $(TOOLS) $(LIBTOOLS)
 
 userspace:
+	@$(MAKE) -s -C userspace/lib
 	@$(MAKE) -s -C userspace/qosres-agent
 
 # The feedback algorithms' unit tests, on the host; run by tests/run.
@@ -57,7 +68,7 @@ unit: $(UNITS)
 
 test:
 	@mk/deps.sh test
-	@$(MAKE) -s kernel tools userspace unit
+	@$(MAKE) -s kernel userspace tools unit
 	@tests/run
 
 demo:
