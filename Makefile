@@ -57,6 +57,7 @@ tools: $(TOOLS) $(LIBTOOLS)
 userspace:
 	@$(MAKE) -s -C userspace/lib
 	@$(MAKE) -s -C userspace/qosres-agent
+	@$(MAKE) -s -C userspace/qosresctl
 
 # The feedback algorithms' unit tests, on the host; run by tests/run.
 $(BUILD)/unit/%_test: tests/unit/%_test.c $(FB).c $(FB).h
