@@ -13,7 +13,8 @@ BUILD    := build
 SRC      := $(BUILD)/linux
 OBJ      := $(BUILD)/obj-test
 BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
-CONFIGS  := configs/base.config configs/debug.config configs/qosres.config
+CONFIGS  := configs/base.config configs/containers.config configs/debug.config \
+	    configs/qosres.config
 JOBS     ?= $(shell nproc)
 TOOLS    := $(BUILD)/tools/periodic
 LIBDIR   := $(BUILD)/userspace/lib
