@@ -5,6 +5,7 @@
 #   make kernel      just the bzImage (incremental)
 #   make checkpatch  scripts/checkpatch.pl --strict on kernel files and gsp/
 #   make gsp-lines   lines the GSP series adds to existing kernel files
+#   make install     libqosres, qosresctl, qosres-agent [PREFIX=/usr/local]
 #
 # KERNEL_SRC=DIR uses that Linux 6.12 tree instead of Debian's
 # linux-source-6.12 tarball.
@@ -23,7 +24,7 @@ CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
 FB       := kernel/cgroup/qosres_fb
 UNITS    := $(BUILD)/unit/qosres_fb_test
 
-.PHONY: all kernel tree config tools userspace unit test demo checkpatch gsp-lines clean distclean deps-build
+.PHONY: all kernel tree config tools userspace install unit test demo checkpatch gsp-lines clean distclean deps-build
 
 all: kernel
 
@@ -59,6 +60,12 @@ userspace:
 	@$(MAKE) -s -C userspace/lib
 	@$(MAKE) -s -C userspace/qosres-agent
 	@$(MAKE) -s -C userspace/qosresctl
+
+install:
+	@mk/deps.sh build
+	@for dir in lib qosresctl qosres-agent; do \
+		$(MAKE) -s -C userspace/$$dir install || exit 1; \
+	done
 
 # The feedback algorithms' unit tests, on the host; run by tests/run.
 $(BUILD)/unit/%_test: tests/unit/%_test.c $(FB).c $(FB).h

@@ -117,25 +117,34 @@ static int parent_path(const char *path, char *out, size_t size)
 	return 0;
 }
 
-/* A whole cgroup file: one read(2) returns all of it. */
-static int read_file(const char *path, const char *file, char *buf,
-		     size_t size)
+/* FILE of the cgroup PATH, opened with FLAGS: a descriptor or -errno. */
+static int open_file(const char *path, const char *file, int flags)
 {
 	char full[PATH_MAX];
-	ssize_t len;
 	int fd, ret;
 
 	ret = file_path(full, sizeof(full), path, file);
 	if (ret)
 		return ret;
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	fd = open(full, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A whole cgroup file: one read(2) returns all of it. */
+static int read_file(const char *path, const char *file, char *buf,
+		     size_t size)
+{
+	int fd = open_file(path, file, O_RDONLY);
+	ssize_t len;
+
 	if (fd < 0)
-		return -errno;
+		return fd;
 	len = read(fd, buf, size - 1);
-	ret = len < 0 ? -errno : 0;
+	if (len < 0)
+		len = -errno;
 	close(fd);
-	if (ret)
-		return ret;
+	if (len < 0)
+		return len;
 	buf[len] = '\0';
 	if (len && buf[len - 1] == '\n')
 		buf[len - 1] = '\0';
@@ -144,16 +153,12 @@ static int read_file(const char *path, const char *file, char *buf,
 
 static int write_file(const char *path, const char *file, const char *text)
 {
-	char full[PATH_MAX];
+	int fd = open_file(path, file, O_WRONLY);
 	size_t len = strlen(text);
-	int fd, ret;
+	int ret;
 
-	ret = file_path(full, sizeof(full), path, file);
-	if (ret)
-		return ret;
-	fd = open(full, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = write(fd, text, len) == (ssize_t)len ? 0 : -errno;
 	close(fd);
 	return ret;
@@ -567,15 +572,15 @@ int qosres_events(const char *path, struct qosres_events *events)
 
 int qosres_events_fd(const char *path)
 {
-	char full[PATH_MAX], buf[512];
+	char buf[512];
 	int fd, ret;
 
-	ret = lib_init() ?: file_path(full, sizeof(full), path, "qosres.events");
+	ret = lib_init();
 	if (ret)
 		return ret;
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	fd = open_file(path, "qosres.events", O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* kernfs signals changes made after the last read. */
 	if (read(fd, buf, sizeof(buf)) < 0) {
 		ret = -errno;

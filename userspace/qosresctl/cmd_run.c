@@ -18,11 +18,8 @@
 #define PARSE_HELP	(-1)
 
 struct run_opts {
-	bool		have_budget, have_period, have_mode, have_feedback;
+	struct rsv_opts	rsv;
 	bool		have_cgroup, keep;
-	uint64_t	budget_us, period_us;
-	enum qosres_mode mode;
-	char		feedback[QOSRES_FEEDBACK_MAX];
 	char		path[CG_PATH_MAX];
 	char		**command;
 };
@@ -46,21 +43,6 @@ static volatile sig_atomic_t child_pid;
 static int run_option(struct run_opts *o, int opt)
 {
 	switch (opt) {
-	case 'b':
-		o->have_budget = true;
-		return parse_time_arg("run", "budget", optarg, &o->budget_us);
-	case 'p':
-		o->have_period = true;
-		return parse_time_arg("run", "period", optarg, &o->period_us);
-	case 's':
-	case 'H':
-		o->have_mode = true;
-		o->mode = opt == 's' ? QOSRES_SOFT : QOSRES_HARD;
-		return 0;
-	case 'f':
-		o->have_feedback = true;
-		return feedback_spec("run", optarg, o->feedback,
-				     sizeof(o->feedback));
 	case 'c':
 		o->have_cgroup = true;
 		if (cgroup_arg(optarg, o->path, sizeof(o->path)))
@@ -73,18 +55,14 @@ static int run_option(struct run_opts *o, int opt)
 		command_help("run");
 		return PARSE_HELP;
 	default:
-		return EXIT_USAGE;
+		return rsv_option("run", &o->rsv, opt);
 	}
 }
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "budget", required_argument, NULL, 'b' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "soft", no_argument, NULL, 's' },
-		{ "hard", no_argument, NULL, 'H' },
-		{ "feedback", required_argument, NULL, 'f' },
+		RSV_LONGOPTS,
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -110,25 +88,25 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 
 static bool params_given(const struct run_opts *o)
 {
-	return o->have_budget || o->have_period || o->have_mode ||
-	       o->have_feedback;
+	return o->rsv.have_budget || o->rsv.have_period || o->rsv.have_mode ||
+	       o->rsv.have_feedback;
 }
 
 /* The new reservation. Without -b, a feedback loop starts it at 10%. */
 static int initial_params(const struct run_opts *o, struct qosres_params *p)
 {
 	*p = (struct qosres_params){
-		.period_us = o->have_period ? o->period_us :
+		.period_us = o->rsv.have_period ? o->rsv.period_us :
 			     QOSRES_DEFAULT_PERIOD_US,
-		.mode = o->have_mode ? o->mode : QOSRES_HARD,
+		.mode = o->rsv.have_mode ? o->rsv.mode : QOSRES_HARD,
 	};
-	if (o->have_feedback)
-		snprintf(p->feedback, sizeof(p->feedback), "%s", o->feedback);
-	if (o->have_budget) {
-		p->budget_us = o->budget_us;
+	if (o->rsv.have_feedback)
+		snprintf(p->feedback, sizeof(p->feedback), "%s", o->rsv.feedback);
+	if (o->rsv.have_budget) {
+		p->budget_us = o->rsv.budget_us;
 		return 0;
 	}
-	if (!o->have_feedback || !strncmp(o->feedback, "off", 3))
+	if (!o->rsv.have_feedback || !strncmp(o->rsv.feedback, "off", 3))
 		return usage_error("run", "give -b BUDGET (or --feedback, "
 				   "which starts from 10%% of the period)");
 	p->budget_us = p->period_us / 10;
@@ -160,7 +138,7 @@ static int prepare_cgroup(struct run_opts *o, bool *created)
 	if (ret)
 		return ret;
 	change.params = p;
-	change.feedback_given = o->have_feedback;
+	change.feedback_given = o->rsv.have_feedback;
 	ret = qosres_create(o->path, &p);
 	if (ret < 0) {
 		report_refused(&change, ret);
@@ -326,7 +304,7 @@ int cmd_run(int argc, char **argv)
 	ret = prepare_cgroup(&o, &created);
 	if (ret)
 		return ret;
-	if (o.have_feedback && !strncmp(o.feedback, "agent", 5) &&
+	if (o.rsv.have_feedback && !strncmp(o.rsv.feedback, "agent", 5) &&
 	    !agent_running())
 		warning_msg("no qosres-agent process is running: nothing will "
 			    "adapt the budget of %s", o.path);

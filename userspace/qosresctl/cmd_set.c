@@ -12,12 +12,9 @@
 
 struct set_opts {
 	char		path[CG_PATH_MAX];
-	bool		have_budget, have_period, have_mode, have_feedback;
+	struct rsv_opts	rsv;
 	bool		have_max;
-	uint64_t	budget_us, period_us;
 	uint64_t	max_budget_us, max_period_us;
-	enum qosres_mode mode;
-	char		feedback[QOSRES_FEEDBACK_MAX];
 	bool		self;		/* --self */
 	const char	*slice;		/* --slice NAME */
 };
@@ -25,21 +22,6 @@ struct set_opts {
 static int set_option(struct set_opts *o, int opt)
 {
 	switch (opt) {
-	case 'b':
-		o->have_budget = true;
-		return parse_time_arg("set", "budget", optarg, &o->budget_us);
-	case 'p':
-		o->have_period = true;
-		return parse_time_arg("set", "period", optarg, &o->period_us);
-	case 's':
-	case 'H':
-		o->have_mode = true;
-		o->mode = opt == 's' ? QOSRES_SOFT : QOSRES_HARD;
-		return 0;
-	case 'f':
-		o->have_feedback = true;
-		return feedback_spec("set", optarg, o->feedback,
-				     sizeof(o->feedback));
 	case 'm':
 		o->have_max = true;
 		return parse_max_arg("set", optarg, &o->max_budget_us,
@@ -54,7 +36,7 @@ static int set_option(struct set_opts *o, int opt)
 		command_help("set");
 		return PARSE_HELP;
 	default:
-		return EXIT_USAGE;
+		return rsv_option("set", &o->rsv, opt);
 	}
 }
 
@@ -80,11 +62,7 @@ static int set_target(struct set_opts *o, int nargs, char **args)
 static int parse_set(int argc, char **argv, struct set_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "budget", required_argument, NULL, 'b' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "soft", no_argument, NULL, 's' },
-		{ "hard", no_argument, NULL, 'H' },
-		{ "feedback", required_argument, NULL, 'f' },
+		RSV_LONGOPTS,
 		{ "max", required_argument, NULL, 'm' },
 		{ "self", no_argument, NULL, 'S' },
 		{ "slice", required_argument, NULL, 'L' },
@@ -102,8 +80,8 @@ static int parse_set(int argc, char **argv, struct set_opts *o)
 		if (ret)
 			return ret;
 	}
-	if (!o->have_budget && !o->have_period && !o->have_mode &&
-	    !o->have_feedback && !o->have_max)
+	if (!o->rsv.have_budget && !o->rsv.have_period && !o->rsv.have_mode &&
+	    !o->rsv.have_feedback && !o->have_max)
 		return usage_error("set", "nothing to set: give -b, -p, "
 				   "--soft, --hard, --feedback or --max");
 	return set_target(o, argc - optind, argv + optind);
@@ -112,14 +90,14 @@ static int parse_set(int argc, char **argv, struct set_opts *o)
 /* The reservation as the options change it; feedback "" leaves it be. */
 static void merge(const struct set_opts *o, struct qosres_params *p)
 {
-	if (o->have_budget)
-		p->budget_us = o->budget_us;
-	if (o->have_period)
-		p->period_us = o->period_us;
-	if (o->have_mode)
-		p->mode = o->mode;
-	if (o->have_feedback)
-		snprintf(p->feedback, sizeof(p->feedback), "%s", o->feedback);
+	if (o->rsv.have_budget)
+		p->budget_us = o->rsv.budget_us;
+	if (o->rsv.have_period)
+		p->period_us = o->rsv.period_us;
+	if (o->rsv.have_mode)
+		p->mode = o->rsv.mode;
+	if (o->rsv.have_feedback)
+		snprintf(p->feedback, sizeof(p->feedback), "%s", o->rsv.feedback);
 	else
 		p->feedback[0] = '\0';
 }
@@ -142,11 +120,11 @@ static int create_reservation(const struct set_opts *o)
 		.mode = QOSRES_HARD,
 	};
 	struct change change = { .path = o->path, .feedback_given =
-				 o->have_feedback };
+				 o->rsv.have_feedback };
 	bool adopted = false;
 	int ret;
 
-	if (!o->have_budget) {
+	if (!o->rsv.have_budget) {
 		error_msg("%s: no such cgroup; give -b BUDGET to create it",
 			  o->path);
 		return EXIT_RUNTIME;
@@ -177,8 +155,8 @@ static int create_reservation(const struct set_opts *o)
 
 static bool params_changed(const struct set_opts *o)
 {
-	return o->have_budget || o->have_period || o->have_mode ||
-	       o->have_feedback;
+	return o->rsv.have_budget || o->rsv.have_period || o->rsv.have_mode ||
+	       o->rsv.have_feedback;
 }
 
 /*
@@ -192,7 +170,7 @@ static int change_reservation(const struct set_opts *o,
 {
 	struct qosres_params p = *old;
 	struct change change = { .path = o->path, .feedback_given =
-				 o->have_feedback };
+				 o->rsv.have_feedback };
 	uint64_t old_max_b = 0, old_max_p = 0;
 	bool max_first;
 	int ret;

@@ -24,6 +24,21 @@
 #define PPM_PER_CPU	UINT64_C(1000000)
 #define CG_PATH_MAX	4096
 
+/* The options of run and set that describe a reservation. */
+struct rsv_opts {
+	bool		have_budget, have_period, have_mode, have_feedback;
+	uint64_t	budget_us, period_us;
+	enum qosres_mode mode;
+	char		feedback[QOSRES_FEEDBACK_MAX];
+};
+
+#define RSV_LONGOPTS \
+	{ "budget", required_argument, NULL, 'b' }, \
+	{ "period", required_argument, NULL, 'p' }, \
+	{ "soft", no_argument, NULL, 's' }, \
+	{ "hard", no_argument, NULL, 'H' }, \
+	{ "feedback", required_argument, NULL, 'f' }
+
 /* One command: its name and its entry point, which returns the status. */
 struct command {
 	const char	*name;
@@ -40,6 +55,7 @@ int parse_time_arg(const char *cmd, const char *what, const char *text,
 int parse_max_arg(const char *cmd, const char *text, uint64_t *budget_us,
 		  uint64_t *period_us);
 int feedback_spec(const char *cmd, const char *text, char *out, size_t size);
+int rsv_option(const char *cmd, struct rsv_opts *o, int opt);
 int option_error(const char *cmd, int opt, char **argv);
 int cgroup_arg(const char *text, char *path, size_t size);
 int self_cgroup(char *path, size_t size);

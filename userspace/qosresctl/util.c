@@ -386,6 +386,30 @@ int stat_value(const char *text, const char *key, uint64_t *value)
 	return -ENOENT;
 }
 
+/* One of RSV_LONGOPTS (or -b, -p) for command CMD; else a usage error. */
+int rsv_option(const char *cmd, struct rsv_opts *o, int opt)
+{
+	switch (opt) {
+	case 'b':
+		o->have_budget = true;
+		return parse_time_arg(cmd, "budget", optarg, &o->budget_us);
+	case 'p':
+		o->have_period = true;
+		return parse_time_arg(cmd, "period", optarg, &o->period_us);
+	case 's':
+	case 'H':
+		o->have_mode = true;
+		o->mode = opt == 's' ? QOSRES_SOFT : QOSRES_HARD;
+		return 0;
+	case 'f':
+		o->have_feedback = true;
+		return feedback_spec(cmd, optarg, o->feedback,
+				     sizeof(o->feedback));
+	default:
+		return EXIT_USAGE;
+	}
+}
+
 /* getopt_long returned ':' or '?': name the option in a usage error. */
 int option_error(const char *cmd, int opt, char **argv)
 {
