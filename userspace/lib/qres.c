@@ -70,6 +70,12 @@ static qos_rv refused(const char *path, const qres_params_t *p)
 	return QOS_E_SYSTEM_OVERLOAD;
 }
 
+/* What a create or set of PATH with P that returned RET tells the caller. */
+static qos_rv outcome(int ret, const char *path, const qres_params_t *p)
+{
+	return ret == -EBUSY ? refused(path, p) : from_errno(ret);
+}
+
 static qos_rv valid(const qres_params_t *p)
 {
 	if (!p || p->Q <= 0 || p->P <= 0 || p->Q_min < 0 || p->Q_min > p->Q)
@@ -176,10 +182,10 @@ qos_rv qres_create_server(qres_params_t *p_params, qres_sid_t *p_sid)
 		srv->nr_threads = 0;
 		*p_sid = srv->sid;
 	}
+	/* Under the lock: a free slot's path is anyone's once it is let go. */
+	rv = outcome(ret, srv->path, p_params);
 	pthread_mutex_unlock(&table_lock);
-	if (ret == -EBUSY)
-		return refused(srv->path, p_params);
-	return from_errno(ret);
+	return rv;
 }
 
 qos_rv qres_destroy_server(qres_sid_t sid)
@@ -273,12 +279,13 @@ qos_rv qres_set_params(qres_sid_t sid, qres_params_t *p_params)
 	struct qosres_params rp;
 	struct server *srv;
 	qos_rv rv = valid(p_params);
-	int ret = -ENOENT;
+	int ret;
 
 	if (rv != QOS_OK)
 		return rv;
 	pthread_mutex_lock(&table_lock);
 	srv = find(sid);
+	rv = QOS_E_NOSERVER;
 	if (srv) {
 		to_params(p_params, &rp);
 		ret = qosres_set(srv->path, &rp);
@@ -287,11 +294,10 @@ qos_rv qres_set_params(qres_sid_t sid, qres_params_t *p_params)
 			srv->flags = p_params->flags;
 			srv->timeout = p_params->timeout;
 		}
+		rv = outcome(ret, srv->path, p_params);
 	}
 	pthread_mutex_unlock(&table_lock);
-	if (!srv)
-		return QOS_E_NOSERVER;
-	return ret == -EBUSY ? refused(srv->path, p_params) : from_errno(ret);
+	return rv;
 }
 
 qos_rv qres_get_params(qres_sid_t sid, qres_params_t *p_params)
