@@ -9,7 +9,7 @@ AGENT=$BATS_TEST_DIRNAME/../../build/userspace/qosres-agent
 LIB=$BATS_TEST_DIRNAME/lib
 PERIOD=40000
 # Each demand level lasts this many periods of 40 ms.
-STEP_PERIODS=${QOSRES_STEP_PERIODS:-150}
+STEP_PERIODS=${QOSRES_STEP_PERIODS:-300}
 # Under TCG a job's CPU time moves by 30% from one job to the next, as time
 # stolen from the vCPU is charged to the task: the last 3 periods' largest
 # plus 20% covers most of that and forgets a slow job within 3 periods.
@@ -122,6 +122,9 @@ run_step() {
 	echo "# demand 10% -> 50% -> 20% of 40 ms, $STEP_PERIODS periods each; mean CPU time a job $demand us" >&3
 	echo "#   $1: $late of $jobs jobs late, mean budget $budget us ($((budget - demand)) us unused), followed the steps in $up and $down periods" >&3
 	echo "#   static $3 us: $slate of $sjobs jobs late, mean budget $sbudget us ($((sbudget - sdemand)) us unused)" >&3
+	echo "#   late jobs of $1 (from 0; steps at $STEP_PERIODS and $((2 * STEP_PERIODS))):" \
+		$(awk '!/^#/ && $8 < 0 { printf "%s%d", n++ ? "," : "", NR - 3 }' \
+			"$BATS_TEST_TMPDIR/$1"/rt-step-*.log) >&3
 }
 
 # Late jobs at most 5% of the periods; the steps followed within 10
