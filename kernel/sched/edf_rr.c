@@ -623,6 +623,16 @@ static void prio_changed_edf_rr(struct rq *rq, struct task_struct *p,
 	}
 }
 
+/*
+ * @p may be current without being queued: it is blocking, and its CPU
+ * dropped the lock to balance. set_next_task() and update_curr() then look
+ * at its server before any enqueue: make it one of its reservation's.
+ */
+static void switching_to_edf_rr(struct rq *rq, struct task_struct *p)
+{
+	p->edf_rr.srv = per_cpu_ptr(p->edf_rr.rsv->srv, cpu_of(rq));
+}
+
 static void switched_to_edf_rr(struct rq *rq, struct task_struct *p)
 {
 	if (task_on_rq_queued(p) && !task_current(rq, p))
@@ -859,6 +869,7 @@ DEFINE_SCHED_CLASS(edf_rr) = {
 	.task_tick		= task_tick_edf_rr,
 	.get_rr_interval	= get_rr_interval_edf_rr,
 	.prio_changed		= prio_changed_edf_rr,
+	.switching_to		= switching_to_edf_rr,
 	.switched_to		= switched_to_edf_rr,
 	.update_curr		= update_curr_edf_rr,
 };
