@@ -2,6 +2,8 @@
 #
 #   make demo        boot the patched kernel and watch reservations at work
 #   make test        every suite; ends with "N passed, N failed"
+#   make bench       qosres against SCHED_DEADLINE, cpu.max, cpu.weight and
+#                    SCHED_FIFO; writes docs/benchmarks.md (about 30 min)
 #   make kernel      just the bzImage (incremental)
 #   make checkpatch  scripts/checkpatch.pl --strict on kernel files and gsp/
 #   make gsp-lines   lines the GSP series adds to existing kernel files
@@ -17,14 +19,14 @@ BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/containers.config configs/debug.config \
 	    configs/qosres.config
 JOBS     ?= $(shell nproc)
-TOOLS    := $(BUILD)/tools/periodic
+TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong
 LIBDIR   := $(BUILD)/userspace/lib
 LIBTOOLS := $(BUILD)/tools/qosres-libtest $(BUILD)/tools/qres-periodic
 CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
 FB       := kernel/cgroup/qosres_fb
 UNITS    := $(BUILD)/unit/qosres_fb_test
 
-.PHONY: all kernel tree config tools userspace install unit test demo checkpatch gsp-lines clean distclean deps-build
+.PHONY: all kernel tree config tools userspace install unit test bench demo checkpatch gsp-lines clean distclean deps-build
 
 all: kernel
 
@@ -79,6 +81,11 @@ test:
 	@mk/deps.sh test
 	@$(MAKE) -s kernel userspace tools unit
 	@tests/run
+
+bench:
+	@mk/deps.sh bench
+	@$(MAKE) -s tools
+	@tests/bench/run
 
 demo:
 	@mk/deps.sh demo

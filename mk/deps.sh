@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages a target needs, if any are missing.
 #
-#   mk/deps.sh build|test|demo
+#   mk/deps.sh build|test|demo|bench
 #
 # Runs apt-get update once before the first install, as root or via sudo.
 set -euo pipefail
@@ -15,7 +15,8 @@ guest="bats bats-assert bats-support stress-ng rt-tests rt-app
 case ${1:-} in
 build) want=$build ;;
 test | demo) want="$build $guest" ;;
-*) echo "usage: mk/deps.sh build|test|demo" >&2; exit 2 ;;
+bench) want="$build $guest gnuplot-nox" ;;
+*) echo "usage: mk/deps.sh build|test|demo|bench" >&2; exit 2 ;;
 esac
 
 missing=
