@@ -19,7 +19,8 @@ BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/containers.config configs/debug.config \
 	    configs/qosres.config
 JOBS     ?= $(shell nproc)
-TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong
+TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong \
+	    $(BUILD)/tools/qosres-fuzz
 LIBDIR   := $(BUILD)/userspace/lib
 LIBTOOLS := $(BUILD)/tools/qosres-libtest $(BUILD)/tools/qres-periodic
 CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
