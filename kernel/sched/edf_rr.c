@@ -464,7 +464,11 @@ static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* Charge the running task's server; throttle it when it runs out. */
+/*
+ * Charge the running task's server; throttle it when it runs out. Time run
+ * after the throttle, until the switch away, is charged too: the
+ * replenishment pays it back, so the budget holds over the periods.
+ */
 static void update_curr_edf_rr(struct rq *rq)
 {
 	struct task_struct *curr = rq->curr;
@@ -478,11 +482,11 @@ static void update_curr_edf_rr(struct rq *rq)
 		return;
 	curr->edf_rr.slice -= min_t(u64, curr->edf_rr.slice, delta);
 	srv = curr->edf_rr.srv;
-	if (!srv->dl_runtime || srv->throttled)
+	if (!srv->dl_runtime)
 		return;
 	edf_rr_account(srv, rq_clock(rq), delta);
 	srv->runtime -= delta;
-	if (srv->runtime <= 0) {
+	if (srv->runtime <= 0 && !srv->throttled) {
 		edf_rr_throttle(rq, srv);
 		resched_curr(rq);
 	}
