@@ -157,8 +157,12 @@ assert_adapted() {
 	start_agent
 	run_step fb peak 26000
 	assert_adapted
-	# Budget above the demand: at least 3 times as much as the adapted one.
-	[ $((sbudget - sdemand)) -ge $((3 * (budget - demand))) ] ||
+	# Budget above the demand: at least twice as much as the adapted one.
+	# A slow TCG phase raises the demand, which shrinks the static
+	# budget's excess and grows the adapted one's margin: 4.8 and 3.8
+	# times in quiet runs, 2.2 times in a run with jobs at 1.3 times
+	# their nominal CPU time.
+	[ $((sbudget - sdemand)) -ge $((2 * (budget - demand))) ] ||
 		fail "the static budget at the peak wastes $((sbudget - sdemand)) us a period, the adapted one $((budget - demand)) us"
 }
 
