@@ -986,12 +986,15 @@ static int qosres_cpu_down(unsigned int cpu)
 /*
  * A cpuset's effective CPUs changed (cpuset_mutex held): servers follow.
  * The change is done already; a reservation that no longer fits inside
- * keeps its servers where they are and says so in the kernel log.
+ * keeps its servers where they are and says so in the kernel log. A CPU
+ * on its way down is inactive but still online: qosres_cpu_down() comes
+ * next and either places the rest or refuses the offline, so no warning.
  */
 void qosres_cpuset_changed(void)
 {
 	mutex_lock(&qosres_mutex);
-	if (qosres_replace(-1))
+	if (qosres_replace(-1) &&
+	    cpumask_equal(cpu_active_mask, cpu_online_mask))
 		pr_warn_ratelimited("qosres: a reservation does not fit its new cpuset, servers left in place\n");
 	mutex_unlock(&qosres_mutex);
 }
