@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# Faults: CPU hotplug loops, rmdir racing exits, tasks killed or exiting
+# while throttled, a fork storm against pids.max, SIGKILL of a whole
+# reservation, 10,000 reservations created and destroyed while tasks
+# migrate, and the agent killed mid-run. After each, the tasks that should
+# run still do, every qosres sum adds up (check_consistent) and, as for
+# every suite, the kernel log stays clean.
+
+load helpers
+
+CHURN=$BATS_TEST_DIRNAME/../../build/tools/qosres-churn
+AGENT=$BATS_TEST_DIRNAME/../../build/userspace/qosres-agent
+CHURN_CYCLES=${QOSRES_CHURN_CYCLES:-10000}
+
+setup() {
+	qosres_setup
+	pids=()
+	agent_pid=
+	base_root=$(stat_key "$CG/qosres.stat" reserved_bw_ppm)
+	# The test itself runs real-time, above the load it makes.
+	chrt -f -p 1 $BASHPID
+}
+
+teardown() {
+	[ -z "$agent_pid" ] || kill -9 "$agent_pid" 2>/dev/null
+	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	echo 1 >/sys/devices/system/cpu/cpu1/online
+	qosres_teardown
+	check_consistent
+	[ "$(stat_key "$CG/qosres.stat" reserved_bw_ppm)" = "$base_root" ]
+}
+
+# wait_empty CGROUP [TENTHS]: its tasks are all gone within TENTHS of a
+# second (default 50).
+wait_empty() {
+	for _ in $(seq "${2:-50}"); do
+		grep -q '^populated 0' "$1/cgroup.events" && return 0
+		sleep 0.1
+	done
+	fail "$1 still holds $(wc -l <"$1/cgroup.procs") processes"
+}
+
+# wait_throttled CGROUP: its reservation runs out of budget within 5 s.
+wait_throttled() {
+	for _ in $(seq 50); do
+		[ "$(stat_key "$1/qosres.events" throttled)" -gt 0 ] && return 0
+		sleep 0.1
+	done
+	fail "$1 was never throttled"
+}
+
+# servers_on CGROUP: the CPUs its servers sit on.
+servers_on() {
+	stat_key "$1/qosres.stat" cpus
+}
+
+@test "CPU 1 goes offline and online 20 times under reservations: servers follow, tasks run" {
+	[ "$NCPUS" -ge 2 ] || skip "needs 2 CPUs"
+	# A reservation of 1.2 CPUs cannot live on one: the offline is refused
+	# and changes nothing.
+	mkres big 120000
+	run cg_write /sys/devices/system/cpu/cpu1/online 0
+	assert_output "Device or resource busy"
+	[ "$(</sys/devices/system/cpu/cpu1/online)" = 1 ]
+	[ "$(servers_on "$T/big")" = 0-1 ]
+	echo 0 >"$T/big/qosres.budget"
+
+	# Small enough that, on one CPU, they leave the test its share.
+	mkres a 10000
+	mkres b 15000
+	mkres c 5000 50000
+	echo soft >"$T/c/qosres.mode"
+	for r in a b c; do
+		spin "$T/$r"
+	done
+
+	for i in $(seq 20); do
+		echo 0 >/sys/devices/system/cpu/cpu1/online
+		for r in a b c; do
+			[ "$(servers_on "$T/$r")" = 0 ] || fail "$r on $(servers_on "$T/$r") in round $i"
+		done
+		check_consistent
+		still_run "${pids[@]}"
+		echo 1 >/sys/devices/system/cpu/cpu1/online
+		check_consistent
+		still_run "${pids[@]}"
+	done
+}
+
+@test "rmdir races tasks exiting inside reservations: EBUSY while they live, then gone, bandwidth back" {
+	run chrt -o 0 "$CHURN" -n 1000 -j 2 exit "$T"
+	echo "$output"
+	assert_success
+	check_consistent
+}
+
+@test "tasks killed or exiting while throttled die, and leave nothing queued" {
+	for mode in hard soft; do
+		mkres "$mode" 2000 500000
+		echo "$mode" >"$T/$mode/qosres.mode"
+		for _ in 1 2 3 4; do
+			spin "$T/$mode"
+		done
+	done
+	# A process whose main thread exits while its other threads are
+	# throttled.
+	mkres threads 10000
+	start "$T/threads" python3 -c '
+import os, threading, time
+def spin():
+    while True:
+        pass
+for _ in range(4):
+    threading.Thread(target=spin, daemon=True).start()
+time.sleep(2)
+os._exit(0)'
+	wait_throttled "$T/hard"
+	wait_throttled "$T/soft"
+	kill -9 "${pids[@]:0:8}"
+	# Soft tasks die in the background at once; hard ones exit on their
+	# budget, 2 ms every 0.5 s (docs/design.md, "Not yet").
+	wait_empty "$T/soft" 20
+	wait_empty "$T/hard" 100
+	wait_throttled "$T/threads"
+	wait_empty "$T/threads" 100
+	check_consistent
+	for r in hard soft threads; do
+		rmdir "$T/$r"
+	done
+}
+
+@test "a fork storm inside a reservation stops at pids.max, stays within its budget, and dies whole" {
+	echo +pids >"$CG/cgroup.subtree_control"
+	echo +pids >"$T/cgroup.subtree_control"
+	mkres storm 20000
+	echo 32 >"$T/storm/pids.max"
+	mkres calm 20000
+	spin "$T/calm"
+	calm=${pids[0]}
+	# Every process forks two more and spins; forks fail at pids.max.
+	start "$T/storm" bash -c 'f() { f & f & while :; do :; done; }; f' 2>/dev/null
+	for _ in $(seq 300); do
+		[ "$(stat_key "$T/storm/pids.events" max)" -gt 0 ] && break
+		sleep 0.1
+	done
+	[ "$(stat_key "$T/storm/pids.events" max)" -gt 0 ]
+	[ "$(<"$T/storm/pids.current")" -le 32 ]
+	SECS=3
+	storm=$(measure "$T/storm")
+	within "$storm" 0 230
+	still_run "$calm"
+	echo 1 >"$T/storm/cgroup.kill"
+	wait_empty "$T/storm"
+	check_consistent
+	rmdir "$T/storm"
+}
+
+@test "SIGKILL to every process of a reservation at once: all die within 3 s, nothing is left" {
+	for mode in hard soft; do
+		mkres "$mode" 30000
+		echo "$mode" >"$T/$mode/qosres.mode"
+		spin "$T/$mode"
+		still_run "${pids[-1]}"
+		for _ in $(seq 19); do
+			spin "$T/$mode"
+		done
+		for _ in $(seq 10); do
+			start "$T/$mode" sleep 100
+		done
+		wait_throttled "$T/$mode"
+		# shellcheck disable=SC2046
+		kill -9 $(<"$T/$mode/cgroup.procs")
+		wait_empty "$T/$mode" 30
+		check_consistent
+		rmdir "$T/$mode"
+	done
+}
+
+@test "$CHURN_CYCLES reservations created and destroyed while tasks migrate through them" {
+	mkdir "$T/p"
+	echo +qosres >"$T/p/cgroup.subtree_control"
+	# A cap that some of the random budgets meet.
+	echo "60000 100000" >"$T/p/qosres.max"
+	run chrt -o 0 "$CHURN" -n "$CHURN_CYCLES" -j 4 migrate "$T/p"
+	echo "$output"
+	assert_success
+	[ -z "$(find "$T/p" -mindepth 1 -type d)" ]
+	[ "$(stat_key "$T/p/qosres.stat" reserved_bw_ppm)" = 0 ]
+	check_consistent
+}
+
+@test "the agent killed with SIGKILL five times mid-run: budgets stay admitted, tasks run, it resumes" {
+	for r in a b c d; do
+		mkres "$r" 10000
+		echo "agent window=3 max=20000" >"$T/$r/qosres.feedback"
+		spin "$T/$r"
+	done
+	for round in 1 2 3 4 5; do
+		chrt -f 10 "$AGENT" -i 10ms 2>/dev/null &
+		agent_pid=$!
+		sleep "0.$((RANDOM % 9 + 1))"
+		kill -9 "$agent_pid"
+		wait "$agent_pid" || true
+		agent_pid=
+		check_consistent
+		still_run "${pids[@]}"
+	done
+	# Each spinner wants a whole CPU: restarted, the agent takes a's budget
+	# to its new max.
+	echo "agent window=3 max=15000" >"$T/a/qosres.feedback"
+	chrt -f 10 "$AGENT" -i 10ms 2>/dev/null &
+	agent_pid=$!
+	for _ in $(seq 50); do
+		[ "$(<"$T/a/qosres.budget")" = 15000 ] && break
+		sleep 0.1
+	done
+	[ "$(<"$T/a/qosres.budget")" = 15000 ]
+	still_run "${pids[@]}"
+}
