@@ -122,3 +122,115 @@ as() {
 	run as 1000 "echo 30001 >$U/app/qosres.budget"
 	assert_failure
 }
+
+@test "a delegated user cannot pass its cap by shrinking a period" {
+	as 1000 "echo +qosres >$U/cgroup.subtree_control && mkdir $U/app &&
+		echo 30000 >$U/app/qosres.budget"
+	run as 1000 "echo 59000 >$U/app/qosres.period"
+	assert_failure
+	assert_output --partial "Device or resource busy"
+	[ "$(<"$U/app/qosres.period")" = 100000 ]
+	[ "$(stat_key "$U/qosres.stat" reserved_bw_ppm)" = 300000 ]
+	# Up to the cap exactly, and no further.
+	as 1000 "echo 60000 >$U/app/qosres.period"
+	[ "$(stat_key "$U/qosres.stat" reserved_bw_ppm)" = 500000 ]
+	run as 1000 "echo 1000 >$U/app/qosres.period"
+	assert_failure
+	[ "$(<"$U/app/qosres.period")" = 60000 ]
+}
+
+@test "20 parallel creates by a delegated user: exactly its cap's worth is admitted" {
+	as 1000 "echo +qosres >$U/cgroup.subtree_control
+		for i in \$(seq 20); do
+			(mkdir $U/p\$i && echo 10000 >$U/p\$i/qosres.budget) 2>/dev/null &
+		done
+		wait"
+	admitted=0
+	for i in $(seq 20); do
+		[ "$(<"$U/p$i/qosres.budget")" = 0 ] || admitted=$((admitted + 1))
+	done
+	[ "$admitted" = 5 ]
+	[ "$(stat_key "$U/qosres.stat" reserved_bw_ppm)" = 500000 ]
+	[ "$(stat_key "$U/qosres.events" admission_denied)" = 0 ]
+	denied=0
+	for i in $(seq 20); do
+		denied=$((denied + $(stat_key "$U/p$i/qosres.events" admission_denied)))
+	done
+	[ "$denied" = 15 ]
+}
+
+@test "a reservation cgroup cannot be moved out from under its cap" {
+	as 1000 "echo +qosres >$U/cgroup.subtree_control && mkdir $U/app &&
+		echo 50000 >$U/app/qosres.budget"
+	# cgroup v2 has no rename: not to another user, above the cap or in place.
+	for to in "$V/app" "$T/app" "$U/renamed"; do
+		run as 1000 "mv $U/app $to"
+		assert_failure
+		run mv "$U/app" "$to"
+		assert_failure
+		[ ! -e "$to" ]
+	done
+	[ "$(<"$U/app/qosres.budget")" = 50000 ]
+	[ "$(stat_key "$U/qosres.stat" reserved_bw_ppm)" = 500000 ]
+	as 1000 "mkdir $U/more"
+	run as 1000 "echo 1000 >$U/more/qosres.budget"
+	assert_failure
+	assert_output --partial "Device or resource busy"
+}
+
+@test "threaded subtrees of a delegated user stay within its cap" {
+	as 1000 "echo +qosres >$U/cgroup.subtree_control && mkdir $U/dom &&
+		echo +qosres >$U/dom/cgroup.subtree_control &&
+		mkdir $U/dom/t1 $U/dom/t2 &&
+		echo threaded >$U/dom/t1/cgroup.type &&
+		echo threaded >$U/dom/t2/cgroup.type &&
+		echo 30000 >$U/dom/t1/qosres.budget"
+	[ "$(<"$U/dom/cgroup.type")" = "domain threaded" ]
+	run as 1000 "echo 30000 >$U/dom/t2/qosres.budget"
+	assert_failure
+	assert_output --partial "Device or resource busy"
+	run as 1000 "echo 30000 >$U/dom/qosres.budget"
+	assert_failure
+	assert_output --partial "Device or resource busy"
+	as 1000 "echo 20000 >$U/dom/t2/qosres.budget"
+	[ "$(stat_key "$U/qosres.stat" reserved_bw_ppm)" = 500000 ]
+}
+
+@test "a user cannot pull another user's process or thread into its reservation" {
+	as 2000 "echo +qosres >$V/cgroup.subtree_control && mkdir $V/app"
+	setpriv --reuid 2000 --regid 2000 --clear-groups sleep 100 &
+	pid=$!
+	pids+=("$pid")
+	echo "$pid" >"$V/app/cgroup.procs"
+	as 1000 "echo +qosres >$U/cgroup.subtree_control && mkdir $U/app &&
+		echo 20000 >$U/app/qosres.budget"
+	run as 1000 "echo $pid >$U/app/cgroup.procs"
+	assert_failure
+	assert_output --partial "Permission denied"
+	as 1000 "mkdir $U/app/t && echo threaded >$U/app/t/cgroup.type"
+	run as 1000 "echo $pid >$U/app/t/cgroup.threads"
+	assert_failure
+	grep -qx "$pid" "$V/app/cgroup.procs"
+	# Nor push its own process above its delegated root.
+	setpriv --reuid 1000 --regid 1000 --clear-groups sleep 100 &
+	mine=$!
+	pids+=("$mine")
+	echo "$mine" >"$U/app/cgroup.procs"
+	run as 1000 "echo $mine >$T/cgroup.procs"
+	assert_failure
+	grep -qx "$mine" "$U/app/cgroup.procs"
+}
+
+@test "qosres files read and write as cgroup v2 files do: no more is shown to other users" {
+	as 2000 "echo +qosres >$V/cgroup.subtree_control && mkdir $V/app &&
+		echo 10000 >$V/app/qosres.budget"
+	for f in budget period mode feedback max; do
+		[ "$(stat -c %a "$V/app/qosres.$f")" = "$(stat -c %a "$V/app/cgroup.procs")" ]
+	done
+	for f in stat events; do
+		[ "$(stat -c %a "$V/app/qosres.$f")" = "$(stat -c %a "$V/app/cgroup.stat")" ]
+	done
+	run as 1000 "chmod 666 $V/app/qosres.budget $U/qosres.max"
+	assert_failure
+	[ "$(stat -c %a "$U/qosres.max")" = 644 ]
+}
