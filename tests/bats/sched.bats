@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# guest: timing
 # The reservation scheduler at work: budgets enforced, hard and soft, on
 # both CPUs, under real CFS load. Shares are measured over 10 s, from
 # qosres.stat and from /proc/PID/stat, with margins honest for TCG.
@@ -171,7 +172,11 @@ rt_app_result() {
 @test "fork inherits the reservation; threads run in it" {
 	mkres a 40000
 	start "$T/a" stress-ng --quiet --cpu 3 --cpu-method loop --timeout 600
-	sleep 2
+	# stress-ng forks its workers on the reservation's budget: give it time.
+	for _ in $(seq 100); do
+		[ "$(stat_key "$T/a/qosres.stat" nr_running)" = 3 ] && break
+		sleep 0.1
+	done
 	[ "$(stat_key "$T/a/qosres.stat" nr_running)" = 3 ]
 	within "$(usage_share "$T/a")" 360 440
 }
