@@ -2,9 +2,12 @@
 #
 #   make demo        boot the patched kernel and watch reservations at work
 #   make test        every suite; ends with "N passed, N failed"
+#   make soak        30 minutes of mixed load, churn and faults on the KASAN
+#                    kernel; report in build/soak/ (not part of make test)
 #   make bench       qosres against SCHED_DEADLINE, cpu.max, cpu.weight and
 #                    SCHED_FIFO; writes docs/benchmarks.md (about 30 min)
-#   make kernel      just the bzImage (incremental)
+#   make kernel      just the bzImage (incremental); kernel-kasan: the same
+#                    with KASAN, for the functional suites and make soak
 #   make checkpatch  scripts/checkpatch.pl --strict on kernel files and gsp/
 #   make gsp-lines   lines the GSP series adds to existing kernel files
 #   make install     libqosres, qosresctl, qosres-agent [PREFIX=/usr/local]
@@ -18,16 +21,19 @@ OBJ      := $(BUILD)/obj-test
 BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/containers.config configs/debug.config \
 	    configs/qosres.config
+# The debug kernel with KASAN: the functional suites and make soak run on it.
+KOBJ     := $(BUILD)/obj-kasan
+KCONFIGS := $(CONFIGS) configs/kasan.config
 JOBS     ?= $(shell nproc)
 TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong \
-	    $(BUILD)/tools/qosres-fuzz
+	    $(BUILD)/tools/qosres-fuzz $(BUILD)/tools/qosres-churn
 LIBDIR   := $(BUILD)/userspace/lib
 LIBTOOLS := $(BUILD)/tools/qosres-libtest $(BUILD)/tools/qres-periodic
 CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
 FB       := kernel/cgroup/qosres_fb
 UNITS    := $(BUILD)/unit/qosres_fb_test
 
-.PHONY: all kernel tree config tools userspace install unit test bench demo checkpatch gsp-lines clean distclean deps-build
+.PHONY: all kernel kernel-kasan tree config tools userspace install unit test soak bench demo checkpatch gsp-lines clean distclean deps-build
 
 all: kernel
 
@@ -43,6 +49,11 @@ config: tree
 kernel: config
 	@echo "  KERNEL  $(BZIMAGE)"
 	@$(MAKE) -s -C $(SRC) O=$(abspath $(OBJ)) -j$(JOBS) bzImage
+
+kernel-kasan: tree
+	@mk/config.sh $(SRC) $(KOBJ) $(KCONFIGS)
+	@echo "  KERNEL  $(KOBJ)/arch/x86/boot/bzImage"
+	@$(MAKE) -s -C $(SRC) O=$(abspath $(KOBJ)) -j$(JOBS) bzImage
 
 $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
@@ -80,8 +91,13 @@ unit: $(UNITS)
 
 test:
 	@mk/deps.sh test
-	@$(MAKE) -s kernel userspace tools unit
+	@$(MAKE) -s kernel kernel-kasan userspace tools unit
 	@tests/run
+
+soak:
+	@mk/deps.sh test
+	@$(MAKE) -s kernel-kasan userspace tools
+	@tests/soak/run
 
 bench:
 	@mk/deps.sh bench
@@ -104,7 +120,7 @@ gsp-lines:
 	@cat gsp/*.patch | sed -n 's|^+++ b/||p' | sort -u | wc -l | sed 's/^/existing files: /'
 
 clean:
-	rm -rf $(BUILD)/obj-* $(BUILD)/results $(BUILD)/demo $(BUILD)/vm.*
+	rm -rf $(BUILD)/obj-* $(BUILD)/results $(BUILD)/soak $(BUILD)/demo $(BUILD)/vm.*
 
 distclean:
 	rm -rf $(BUILD)
