@@ -168,6 +168,10 @@ os._exit(0)'
 		for _ in $(seq 10); do
 			start "$T/$mode" sleep 100
 		done
+		for _ in $(seq 100); do
+			[ "$(wc -l <"$T/$mode/cgroup.procs")" = 30 ] && break
+			sleep 0.1
+		done
 		wait_throttled "$T/$mode"
 		# shellcheck disable=SC2046
 		kill -9 $(<"$T/$mode/cgroup.procs")

@@ -116,7 +116,7 @@ storm() {
 	local dir=$T/storm
 	mkdir "$dir" && echo 64 >"$dir/pids.max" && echo 10000 >"$dir/qosres.budget" || return 1
 	(echo "$BASHPID" >"$dir/cgroup.procs" &&
-		exec chrt -o 0 bash -c 'f() { f & f & while :; do :; done; }; f') 2>/dev/null &
+		exec chrt -o 0 bash -c 'f() { f & f & while :; do :; done; }; f') >/dev/null 2>&1 &
 	sleep 5
 	echo 1 >"$dir/cgroup.kill"
 	wait_gone "$dir"
@@ -127,9 +127,15 @@ killall_rsv() {
 	local dir=$T/kill i
 	mkdir "$dir" && echo 5000 >"$dir/qosres.budget" || return 1
 	for i in $(seq 20); do
-		(echo "$BASHPID" >"$dir/cgroup.procs" && exec chrt -o 0 bash -c 'while :; do :; done') &
+		(echo "$BASHPID" >"$dir/cgroup.procs" &&
+			exec chrt -o 0 bash -c 'while :; do :; done') >/dev/null 2>&1 &
 	done
-	sleep 2
+	# All of them inside, whatever the load, then a little throttling.
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$dir/cgroup.procs")" = 20 ] && break
+		sleep 0.1
+	done
+	sleep 1
 	# shellcheck disable=SC2046
 	kill -9 $(<"$dir/cgroup.procs")
 	wait_gone "$dir"
@@ -146,7 +152,7 @@ wait_gone() {
 }
 
 agent_restart() {
-	chrt -f 10 "$AGENT" -i 10ms 2>>"$counts/agent.log" &
+	chrt -f 10 "$AGENT" -i 10ms -r "$T/ag" >/dev/null 2>>"$counts/agent.log" &
 	local agent=$!
 	sleep $((RANDOM % 10 + 2))
 	kill -9 "$agent"
@@ -169,13 +175,17 @@ check_all() {
 	mkres static 20000
 	mkres kfb 10000
 	echo "$KFB" >"$T/kfb/qosres.feedback"
-	mkres afb 10000
-	echo "agent predictor=max window=3 margin=20" >"$T/afb/qosres.feedback"
+	# The agent sees only its own subtree: the fuzzer's "agent" writes
+	# must find no agent behind them.
+	mkdir "$T/ag"
+	echo +qosres >"$T/ag/cgroup.subtree_control"
+	mkres ag/afb 10000
+	echo "agent predictor=max window=3 margin=20" >"$T/ag/afb/qosres.feedback"
 	mkres soft 10000
 	echo soft >"$T/soft/qosres.mode"
 	mkdir "$T/fuzz" "$T/hogs"
-	for r in static kfb afb; do
-		start "$T/$r" "$TOOLS/periodic" 50000 5000 $((MINUTES * 60 + 60)) "$counts/$r.periodic"
+	for r in static kfb ag/afb; do
+		start "$T/$r" "$TOOLS/periodic" 50000 5000 $((MINUTES * 60 + 60)) "$counts/${r#ag/}.periodic"
 	done
 	spin "$T/soft"
 	spin "$T/hogs"
@@ -195,6 +205,7 @@ check_all() {
 		sleep 60
 		minute=$((minute + 1))
 		check_all "$minute"
+		echo "# minute $minute: checked; $(cat "$failures" | wc -l) failures so far" >&3
 	done
 	wait "${loops[@]}" 2>/dev/null
 	loops=()

@@ -251,14 +251,15 @@ static int still_runs(pid_t busy)
 	return -1;
 }
 
-static int worker(int id, unsigned long cycles, struct counts *c)
+/* Names its cgroups after its pid: other runs may share the parent. */
+static int worker(unsigned long cycles, struct counts *c)
 {
 	char home[PATH_LEN], dir[PATH_LEN];
 	pid_t busy = 0;
 	unsigned long i;
 	int ret = 0;
 
-	snprintf(home, sizeof(home), "%s/home%d", parent, id);
+	snprintf(home, sizeof(home), "%s/home%d", parent, (int)getpid());
 	if (mkdir(home, 0755) && errno != EEXIST)
 		return fail("mkdir", home, errno);
 	if (mode == M_MIGRATE) {
@@ -267,7 +268,7 @@ static int worker(int id, unsigned long cycles, struct counts *c)
 			return -1;
 	}
 	for (i = 0; i < cycles && !ret; i++) {
-		snprintf(dir, sizeof(dir), "%s/w%d-%lu", parent, id, i);
+		snprintf(dir, sizeof(dir), "%s/w%d-%lu", parent, (int)getpid(), i);
 		if (mkdir(dir, 0755)) {
 			ret = fail("mkdir", dir, errno);
 			break;
@@ -317,7 +318,7 @@ static int run_workers(int workers, unsigned long cycles, unsigned int seed)
 
 			close(fds[0]);
 			srandom(seed + i);
-			ret = worker(i, cycles / workers, &mine);
+			ret = worker(cycles / workers, &mine);
 			if (write(fds[1], &mine, sizeof(mine)) != sizeof(mine))
 				ret = -1;
 			_exit(ret ? 1 : 0);
