@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# guest: timing
+# guest: lockdep
 # Adaptive reservations: qosres.feedback modes "kernel" and "agent" adapt
 # the budget to an rt-app task whose demand steps, the supervisor keeps
 # capped subtrees within their cap, and the agent survives SIGKILL.

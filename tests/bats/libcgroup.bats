@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# guest: lockdep
 # libcgroup's tools (Debian 12's cgroup-tools 2.0.2) on qosres: cgcreate,
 # cgset, cgget, cgexec, cgclassify and cgdelete name the cgroup relative
 # to the cgroup2 mount (tN/a) and read and write the qosres files as they

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# guest: lockdep
 # libqosres and its AQuoSA layer against the real controller. The C
 # programs are built through pkg-config against the shared library, as a
 # user of the installed library would build them.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# guest: lockdep
 # qosresctl, the command-line tool: run, set, show, list, top, attach,
 # destroy; what they change, what they print (text and JSON), their exit
 # statuses and their messages for EBUSY and EINVAL. Shares are measured

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# guest: timing
+# guest: lockdep
 # The reservation scheduler at work: budgets enforced, hard and soft, on
 # both CPUs, under real CFS load. Shares are measured over 10 s, from
 # qosres.stat and from /proc/PID/stat, with margins honest for TCG.
