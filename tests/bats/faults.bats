@@ -2,10 +2,11 @@
 # Faults: rmdir racing exits, tasks killed or exiting while throttled, a
 # fork storm against pids.max, SIGKILL of a whole reservation, 10,000
 # reservations created and destroyed while tasks migrate, and the agent
-# killed mid-run. (CPU hotplug: concurrency.bats and sched.bats; a loop
-# of 20 rounds is left out for now, see docs/reliability.md.) After each, the tasks that should
-# run still do, every qosres sum adds up (check_consistent) and, as for
-# every suite, the kernel log stays clean.
+# killed mid-run. After each, the tasks that should run still do, every
+# qosres sum adds up (check_consistent) and, as for every suite, the
+# kernel log stays clean. CPU hotplug is in concurrency.bats and
+# sched.bats; a loop of 20 rounds is left out for now (see
+# docs/reliability.md).
 
 load helpers
 
