@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
-# Faults: rmdir racing exits, tasks killed or exiting while throttled, a
-# fork storm against pids.max, SIGKILL of a whole reservation, 10,000
-# reservations created and destroyed while tasks migrate, and the agent
-# killed mid-run. After each, the tasks that should run still do, every
-# qosres sum adds up (check_consistent) and, as for every suite, the
-# kernel log stays clean. CPU hotplug is in concurrency.bats and
-# sched.bats; a loop of 20 rounds is left out for now (see
-# docs/reliability.md).
+# Faults: CPU hotplug loops, rmdir racing exits, tasks killed or exiting
+# while throttled, a fork storm against pids.max, SIGKILL of a whole
+# reservation, 10,000 reservations created and destroyed while tasks
+# migrate, and the agent killed mid-run. After each, the tasks that should
+# run still do, every qosres sum adds up (check_consistent) and, as for
+# every suite, the kernel log stays clean.
 
 load helpers
 
@@ -27,6 +25,7 @@ teardown() {
 	[ -z "$agent_pid" ] || kill -9 "$agent_pid" 2>/dev/null
 	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
 	wait 2>/dev/null
+	[ "$NCPUS" -lt 2 ] || echo 1 >/sys/devices/system/cpu/cpu1/online
 	qosres_teardown
 	check_consistent
 	[ "$(stat_key "$CG/qosres.stat" reserved_bw_ppm)" = "$base_root" ]
@@ -49,6 +48,44 @@ wait_throttled() {
 		sleep 0.1
 	done
 	fail "$1 was never throttled"
+}
+
+# servers_on CGROUP: the CPUs its servers sit on.
+servers_on() {
+	stat_key "$1/qosres.stat" cpus
+}
+
+@test "CPU 1 goes offline and online 20 times under reservations: servers follow, tasks run" {
+	[ "$NCPUS" -ge 2 ] || skip "needs 2 CPUs"
+	# A reservation of 1.2 CPUs cannot live on one: the offline is refused
+	# and changes nothing.
+	mkres big 120000
+	run cg_write /sys/devices/system/cpu/cpu1/online 0
+	assert_output "Device or resource busy"
+	[ "$(</sys/devices/system/cpu/cpu1/online)" = 1 ]
+	[ "$(servers_on "$T/big")" = 0-1 ]
+	echo 0 >"$T/big/qosres.budget"
+
+	# Small enough that, on one CPU, they leave the test its share.
+	mkres a 10000
+	mkres b 15000
+	mkres c 5000 50000
+	echo soft >"$T/c/qosres.mode"
+	for r in a b c; do
+		spin "$T/$r"
+	done
+
+	for i in $(seq 20); do
+		echo 0 >/sys/devices/system/cpu/cpu1/online
+		for r in a b c; do
+			[ "$(servers_on "$T/$r")" = 0 ] || fail "$r on $(servers_on "$T/$r") in round $i"
+		done
+		check_consistent
+		still_run "${pids[@]}"
+		echo 1 >/sys/devices/system/cpu/cpu1/online
+		check_consistent
+		still_run "${pids[@]}"
+	done
 }
 
 @test "rmdir races tasks exiting inside reservations: EBUSY while they live, then gone, bandwidth back" {

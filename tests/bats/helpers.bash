@@ -133,68 +133,13 @@ within() {
 		fail "$1/10 % is outside [$2/10, $3/10] %"
 }
 
-# own_ppm CGROUP: the bandwidth of its own reservation.
-own_ppm() {
-	echo $(($(<"$1/qosres.budget") * 1000000 / $(<"$1/qosres.period")))
-}
-
-# check_cgroup CGROUP: its subtree sum is its own reservation plus its
-# children's; its servers hold its whole budget; with no task of its own,
-# no server has one queued or in the background. Adds what its servers
-# hold to per_cpu (ppm by CPU).
-check_cgroup() {
-	local cg=$1 sum child b n cpu v total=0
-	sum=$(own_ppm "$cg")
-	for child in "$cg"/*/; do
-		[ -f "$child/qosres.stat" ] || continue
-		sum=$((sum + $(stat_key "$child/qosres.stat" reserved_bw_ppm)))
-	done
-	[ "$(stat_key "$cg/qosres.stat" reserved_bw_ppm)" = "$sum" ] ||
-		fail "$cg reserves $(stat_key "$cg/qosres.stat" reserved_bw_ppm), its parts $sum"
-	b=$(<"$cg/qosres.budget")
-	n=$(stat_key "$cg/qosres.stat" nr_servers)
-	for cpu in $(seq 0 $((NCPUS - 1))); do
-		v=$(stat_key "$cg/qosres.stat" "cpu${cpu}_budget_usec") || v=0
-		total=$((total + v))
-		per_cpu[cpu]=$((per_cpu[cpu] + v * 1000000 / $(<"$cg/qosres.period")))
-	done
-	[ "$total" = "$b" ] || fail "$cg: servers hold $total of budget $b"
-	if [ "$b" = 0 ]; then [ "$n" = 0 ]; else [ "$n" -ge 1 ]; fi ||
-		fail "$cg: $n servers for budget $b"
-	if [ -z "$(<"$cg/cgroup.threads")" ]; then
-		[ "$(stat_key "$cg/qosres.stat" nr_running)" = 0 ] &&
-		[ "$(stat_key "$cg/qosres.stat" nr_background)" = 0 ] ||
-			fail "$cg has no task but $(stat_key "$cg/qosres.stat" nr_running) queued, $(stat_key "$cg/qosres.stat" nr_background) in the background"
-	fi
-}
-
 # check_consistent: every qosres sum in the hierarchy adds up (see
-# check_cgroup), and each CPU's reserved bandwidth is what the servers
-# placed on it hold, within the limit.
+# lib/check-consistent.awk).
 check_consistent() {
-	local cg cpu sum child limit ppm per_cpu=()
-	for cpu in $(seq 0 $((NCPUS - 1))); do
-		per_cpu[cpu]=0
-	done
-	while IFS= read -r cg; do
-		[ ! -f "$cg/qosres.budget" ] || check_cgroup "$cg"
-	done < <(find "$CG" -mindepth 1 -type d -not -path '*/.*')
-	sum=0
-	for child in "$CG"/*/; do
-		[ -f "$child/qosres.stat" ] || continue
-		sum=$((sum + $(stat_key "$child/qosres.stat" reserved_bw_ppm)))
-	done
-	[ "$(stat_key "$CG/qosres.stat" reserved_bw_ppm)" = "$sum" ] ||
-		fail "the root reserves $(stat_key "$CG/qosres.stat" reserved_bw_ppm), its children $sum"
-	# An offline CPU is not shown, and must hold no server.
-	limit=$(stat_key "$CG/qosres.stat" limit_bw_ppm)
-	for cpu in $(seq 0 $((NCPUS - 1))); do
-		ppm=$(stat_key "$CG/qosres.stat" "cpu${cpu}_reserved_bw_ppm") || ppm=0
-		[ "$ppm" = "${per_cpu[cpu]}" ] ||
-			fail "cpu$cpu reserves $ppm, its servers ${per_cpu[cpu]}"
-		# The fair server keeps its 5% of the limit.
-		[ "$ppm" -le $((limit - 50000)) ] || fail "cpu$cpu overbooked"
-	done
+	local out
+	out=$(find "$CG" -type d -not -path '*/.*' |
+		awk -v root="$CG" -v ncpus="$NCPUS" -f "${BASH_SOURCE[0]%/*}/lib/check-consistent.awk") ||
+		fail "$out"
 }
 
 # cpu_ticks PID: the CPU time PID has had, in clock ticks.
