@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct cgroup_subsys_state;
 struct seq_file;
 struct task_struct;
 
@@ -95,9 +96,9 @@ void edf_rr_task_exit(struct task_struct *p);
 struct edf_rr_rsv *qosres_task_rsv(struct task_struct *p);
 void qosres_throttled(struct edf_rr_rsv *rsv);
 #ifdef CONFIG_CGROUP_QOSRES
-void qosres_cpuset_changed(void);
+void qosres_cpuset_changed(struct cgroup_subsys_state *cpuset_css);
 #else
-static inline void qosres_cpuset_changed(void) { }
+static inline void qosres_cpuset_changed(struct cgroup_subsys_state *cpuset_css) { }
 #endif
 
 #endif /* _LINUX_QOSRES_H */

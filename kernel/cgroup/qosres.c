@@ -936,31 +936,23 @@ struct cgroup_subsys qosres_cgrp_subsys = {
 };
 
 /*
- * Move the servers that left the CPUs their cgroup allows, less @gone;
- * all other CPUs if none is left, as cpuset falls back to the parent's.
+ * Move the reservation's servers that are no longer on CPUs it may use,
+ * leaving out @gone, a CPU about to go, if not -1. With no such CPU left,
+ * any active CPU will do, as cpuset falls back to the parent's.
  */
-static int qosres_replace(int gone)
+static int qosres_follow(struct qosres *qr, int gone)
 {
-	struct qosres *qr;
-	int ret;
-
 	lockdep_assert_held(&qosres_mutex);
-	list_for_each_entry(qr, &qosres_admitted, admitted) {
-		qosres_allowed_cpus(qr, &qosres_allowed);
-		if (gone >= 0)
-			cpumask_clear_cpu(gone, &qosres_allowed);
-		if (cpumask_subset(qr->rsv.cpus, &qosres_allowed))
-			continue;
-		if (cpumask_empty(&qosres_allowed))
-			cpumask_copy(&qosres_allowed, cpu_active_mask);
-		if (gone >= 0)
-			cpumask_clear_cpu(gone, &qosres_allowed);
-		ret = edf_rr_place(&qr->rsv, qr->budget, qr->period,
-				   &qosres_allowed);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	qosres_allowed_cpus(qr, &qosres_allowed);
+	if (gone >= 0)
+		cpumask_clear_cpu(gone, &qosres_allowed);
+	if (cpumask_subset(qr->rsv.cpus, &qosres_allowed))
+		return 0;
+	if (cpumask_empty(&qosres_allowed))
+		cpumask_copy(&qosres_allowed, cpu_active_mask);
+	if (gone >= 0)
+		cpumask_clear_cpu(gone, &qosres_allowed);
+	return edf_rr_place(&qr->rsv, qr->budget, qr->period, &qosres_allowed);
 }
 
 /*
@@ -971,33 +963,54 @@ static int qosres_replace(int gone)
  */
 static int qosres_cpu_down(unsigned int cpu)
 {
-	int ret;
+	struct qosres *qr;
+	int ret = 0;
 
 	if (cpuhp_tasks_frozen)
 		return 0;
 	cpuset_lock();
 	mutex_lock(&qosres_mutex);
-	ret = qosres_replace(cpu);
+	list_for_each_entry(qr, &qosres_admitted, admitted) {
+		ret = qosres_follow(qr, cpu);
+		if (ret)
+			break;
+	}
 	mutex_unlock(&qosres_mutex);
 	cpuset_unlock();
 	return ret;
 }
 
+#ifdef CONFIG_CPUSETS
 /*
- * A cpuset's effective CPUs changed (cpuset_mutex held): servers follow.
- * The change is done already; a reservation that no longer fits inside
- * keeps its servers where they are and says so in the kernel log. A CPU
- * on its way down is inactive but still online: qosres_cpu_down() comes
- * next and either places the rest or refuses the offline, so no warning.
+ * The effective CPUs of the cpuset @cpuset_css changed (cpuset_mutex
+ * held): the servers of the reservations it governs follow. cpuset walks
+ * the hierarchy top down and calls this for each cpuset once its own mask
+ * is set, so only those reservations see their final mask now. The change
+ * is done already; a reservation that no longer fits inside keeps its
+ * servers where they are and says so in the kernel log. A CPU on its way
+ * down is inactive but still online: qosres_cpu_down() comes next and
+ * either places the rest or refuses the offline, so no warning then.
  */
-void qosres_cpuset_changed(void)
+void qosres_cpuset_changed(struct cgroup_subsys_state *cpuset_css)
 {
+	struct cgroup_subsys_state *governing;
+	struct qosres *qr;
+	int misfits = 0;
+
 	mutex_lock(&qosres_mutex);
-	if (qosres_replace(-1) &&
-	    cpumask_equal(cpu_active_mask, cpu_online_mask))
-		pr_warn_ratelimited("qosres: a reservation does not fit its new cpuset, servers left in place\n");
+	list_for_each_entry(qr, &qosres_admitted, admitted) {
+		rcu_read_lock();
+		governing = cgroup_e_css(qr->css.cgroup, &cpuset_cgrp_subsys);
+		rcu_read_unlock();
+		if (governing == cpuset_css && qosres_follow(qr, -1))
+			misfits++;
+	}
+	if (misfits && cpumask_equal(cpu_active_mask, cpu_online_mask))
+		pr_warn_ratelimited("qosres: %d reservations do not fit their new cpuset, servers left in place\n",
+				    misfits);
 	mutex_unlock(&qosres_mutex);
 }
+#endif
 
 static int __init qosres_init(void)
 {
