@@ -99,6 +99,7 @@ struct qosres {
 	u64				subtree_ppm;
 
 	struct list_head		admitted;	/* on qosres_admitted */
+	bool				dying;		/* no budget from now */
 	u64				events[NR_QOSRES_EVENTS];
 	struct cgroup_file		events_file;
 };
@@ -400,7 +401,8 @@ static void qosres_update_tasks(struct qosres *qr)
  * Make @budget/@period the reservation of @qr: check the caps, place the
  * servers, account, and move the tasks in or out of the reservation when
  * it starts or ends. Nothing changes on error: -EBUSY when a cap or the
- * per-CPU room refuses it. CPU hotplug lock held.
+ * per-CPU room refuses it, -ENODEV when the cgroup is going. CPU hotplug
+ * lock held.
  */
 static int qosres_admit(struct qosres *qr, u64 budget, u64 period)
 {
@@ -411,6 +413,8 @@ static int qosres_admit(struct qosres *qr, u64 budget, u64 period)
 
 	lockdep_assert_held(&qosres_mutex);
 	lockdep_assert_cpus_held();
+	if (budget && qr->dying)
+		return -ENODEV;
 	if (new_ppm > old_ppm && !qosres_within_caps(qr, new_ppm - old_ppm))
 		return -EBUSY;
 
@@ -617,7 +621,10 @@ qosres_css_alloc(struct cgroup_subsys_state *parent)
 
 /*
  * Removal, or disabling the controller, ends the reservation at once: the
- * bandwidth is free when rmdir returns.
+ * bandwidth is free when rmdir returns. The files are still there until
+ * cgroup core removes them after this, and a write may be waiting for the
+ * mutex: it must not start the reservation again, or the freed cgroup
+ * would stay on qosres_admitted.
  */
 static void qosres_css_killed(struct cgroup_subsys_state *css)
 {
@@ -625,6 +632,7 @@ static void qosres_css_killed(struct cgroup_subsys_state *css)
 
 	cpus_read_lock();
 	mutex_lock(&qosres_mutex);
+	qr->dying = true;
 	if (qr->budget)
 		WARN_ON_ONCE(qosres_admit(qr, 0, qr->period));
 	mutex_unlock(&qosres_mutex);

@@ -3,7 +3,7 @@
  * qosres-churn: reservations created and destroyed as fast as the kernel
  * takes them, while tasks migrate through them or exit inside them.
  *
- *   qosres-churn [-n CYCLES] [-j WORKERS] [-s SEED] migrate|exit CGROUP
+ *   qosres-churn [-n CYCLES] [-j WORKERS] [-s SEED] migrate|exit|write CGROUP
  *
  * CGROUP has qosres enabled for its children. Each of WORKERS processes
  * runs CYCLES / WORKERS cycles, each on a new child cgroup: make it, give
@@ -12,7 +12,10 @@
  *            (must fail with EBUSY), move the task back out, remove it;
  *   exit:    start 1 to 3 tasks inside that busy-loop for up to 2 ms and
  *            exit, and remove the cgroup in a loop until they are gone
- *            (EBUSY until then), reaping them only after.
+ *            (EBUSY until then), reaping them only after;
+ *   write:   start a task that holds qosres.budget open and writes a
+ *            budget and 0 in turn until the file is gone (ENODEV), and
+ *            remove the cgroup within 2 ms of its first write.
  * A budget write may fail with EBUSY (no room); every other call must
  * succeed. In migrate mode the busy tasks must still be running at the
  * end. Prints the counts and exits 0, or names the first call that failed
@@ -35,7 +38,7 @@
 #define EXIT_TASKS_MAX	3
 #define SPIN_NS_MAX	2000000
 
-enum mode { M_MIGRATE, M_EXIT };
+enum mode { M_MIGRATE, M_EXIT, M_WRITE };
 
 /* What one worker did; the workers report through a pipe. */
 struct counts {
@@ -45,6 +48,7 @@ struct counts {
 	unsigned long moves;
 	unsigned long rmdir_busy;
 	unsigned long exits;
+	unsigned long writers;
 };
 
 static const char *parent;
@@ -106,24 +110,30 @@ static pid_t start_busy(void)
 		;
 }
 
+/* Spin for up to @ns_max ns: a random moment to act at. */
+static void spin_random(long long ns_max)
+{
+	long long end = now_ns() + random() % ns_max;
+
+	while (now_ns() < end)
+		;
+}
+
 /*
  * A child that moves itself into @dir, says so on @ready, busy-loops for
  * up to 2 ms and exits: it lives and dies inside the reservation.
  */
 static pid_t start_short(const char *dir, int ready)
 {
-	long long end;
 	pid_t pid = fork();
 	char moved;
 
 	if (pid)
 		return pid;
 	moved = write_file(dir, "cgroup.procs", "0") ? 'x' : 'm';
-	end = now_ns() + random() % SPIN_NS_MAX;
 	if (write(ready, &moved, 1) != 1)
 		_exit(1);
-	while (now_ns() < end)
-		;
+	spin_random(SPIN_NS_MAX);
 	_exit(0);
 }
 
@@ -211,6 +221,58 @@ static int cycle_exit(const char *dir, struct counts *c)
 	return ret;
 }
 
+/*
+ * A child that writes a budget and 0 in turn to @dir's qosres.budget
+ * until the file goes with its cgroup. It says 'w' on @ready before it
+ * starts. Exits 0 when the file went (ENODEV), 1 on any other error.
+ */
+static pid_t start_writer(const char *dir, int ready)
+{
+	static const char *const texts[] = { "2000 100000", "0" };
+	char path[PATH_LEN];
+	unsigned long n;
+	pid_t pid = fork();
+	int fd;
+
+	if (pid)
+		return pid;
+	if (snprintf(path, sizeof(path), "%s/qosres.budget", dir) >= PATH_LEN)
+		_exit(1);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(ready, "w", 1) != 1)
+		_exit(1);
+	for (n = 0;; n++) {
+		const char *text = texts[n % 2];
+
+		if (write(fd, text, strlen(text)) < 0 && errno != EBUSY)
+			_exit(errno == ENODEV ? 0 : 1);
+	}
+}
+
+static int cycle_write(const char *dir, struct counts *c)
+{
+	int fds[2], status, ret = 0;
+	pid_t writer;
+	char ready;
+
+	if (pipe(fds))
+		return fail("pipe for", dir, errno);
+	writer = start_writer(dir, fds[1]);
+	close(fds[1]);
+	if (writer < 0 || read(fds[0], &ready, 1) != 1)
+		ret = fail("writer in", dir, EIO);
+	close(fds[0]);
+	if (!ret) {
+		spin_random(SPIN_NS_MAX);
+		ret = remove_when_empty(dir, c);
+	}
+	if (writer > 0 && (waitpid(writer, &status, 0) != writer ||
+			   !WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = ret ? ret : fail("writer on", dir, EIO);
+	c->writers++;
+	return ret;
+}
+
 /* CPU time of @pid so far, in clock ticks. */
 static long long cpu_ticks(pid_t pid)
 {
@@ -274,9 +336,12 @@ static int worker(unsigned long cycles, struct counts *c)
 			break;
 		}
 		ret = reserve(dir, c);
-		if (!ret)
-			ret = mode == M_MIGRATE ? cycle_migrate(dir, home, busy, c) :
-						  cycle_exit(dir, c);
+		if (!ret && mode == M_MIGRATE)
+			ret = cycle_migrate(dir, home, busy, c);
+		else if (!ret && mode == M_EXIT)
+			ret = cycle_exit(dir, c);
+		else if (!ret)
+			ret = cycle_write(dir, c);
 		c->cycles++;
 	}
 	if (busy > 0) {
@@ -298,6 +363,7 @@ static void add_counts(struct counts *sum, const struct counts *c)
 	sum->moves += c->moves;
 	sum->rmdir_busy += c->rmdir_busy;
 	sum->exits += c->exits;
+	sum->writers += c->writers;
 }
 
 static int run_workers(int workers, unsigned long cycles, unsigned int seed)
@@ -331,16 +397,16 @@ static int run_workers(int workers, unsigned long cycles, unsigned int seed)
 	while (wait(&status) > 0)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
-	printf("%lu cycles: %lu admitted, %lu denied (EBUSY), %lu moves, %lu rmdir EBUSY, %lu tasks exited inside\n",
+	printf("%lu cycles: %lu admitted, %lu denied (EBUSY), %lu moves, %lu rmdir EBUSY, %lu tasks exited inside, %lu writers raced rmdir\n",
 	       sum.cycles, sum.admitted, sum.denied, sum.moves, sum.rmdir_busy,
-	       sum.exits);
+	       sum.exits, sum.writers);
 	return failed ? -1 : 0;
 }
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: qosres-churn [-n CYCLES] [-j WORKERS] [-s SEED] migrate|exit CGROUP\n");
+		"usage: qosres-churn [-n CYCLES] [-j WORKERS] [-s SEED] migrate|exit|write CGROUP\n");
 	return 2;
 }
 
@@ -371,6 +437,8 @@ int main(int argc, char **argv)
 		mode = M_MIGRATE;
 	else if (!strcmp(argv[optind], "exit"))
 		mode = M_EXIT;
+	else if (!strcmp(argv[optind], "write"))
+		mode = M_WRITE;
 	else
 		return usage();
 	parent = argv[optind + 1];
