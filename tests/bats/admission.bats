@@ -143,6 +143,36 @@ chrt_dl() {
 	assert_output "Device or resource busy"
 }
 
+@test "a nested cpuset shrinks and grows back: one warning for the misfit, none when it fits again" {
+	[ "$NCPUS" -ge 2 ] || skip "needs 2 CPUs"
+	mkdir "$T/p"
+	echo "+qosres +cpuset" >"$T/p/cgroup.subtree_control"
+	mkdir "$T/p/q"
+	echo +qosres >"$T/p/q/cgroup.subtree_control"
+	mkdir "$T/p/q/a"
+	echo 120000 >"$T/p/q/a/qosres.budget"
+	[ "$(stat_key "$T/p/q/a/qosres.stat" cpus)" = 0-1 ]
+	before=$(cpuset_warnings)
+	# Cut to one CPU: 1.2 CPUs cannot follow, the servers stay, one warning.
+	echo 0 >"$T/p/cpuset.cpus"
+	[ "$(<"$T/p/q/cpuset.cpus.effective")" = 0 ]
+	[ "$(stat_key "$T/p/q/a/qosres.stat" cpus)" = 0-1 ]
+	[ "$(cpuset_warnings)" = $((before + 1)) ]
+	# Both again: p is set before q, and a must not be judged by q's old
+	# mask meanwhile.
+	echo 0-1 >"$T/p/cpuset.cpus"
+	[ "$(<"$T/p/q/cpuset.cpus.effective")" = 0-1 ]
+	[ "$(cpuset_warnings)" = $((before + 1)) ]
+	# A reservation that fits follows a nested cpuset, without a warning.
+	echo 0 >"$T/p/q/a/qosres.budget"
+	mkdir "$T/p/q/b"
+	echo 30000 >"$T/p/q/b/qosres.budget"
+	cpu=$(stat_key "$T/p/q/b/qosres.stat" cpus)
+	echo $((1 - cpu)) >"$T/p/cpuset.cpus"
+	[ "$(stat_key "$T/p/q/b/qosres.stat" cpus)" = $((1 - cpu)) ]
+	[ "$(cpuset_warnings)" = $((before + 1)) ]
+}
+
 @test "qosres.max caps a subtree, itself included, at every level" {
 	mkdir -p "$T/g/p"
 	echo +qosres >"$T/g/cgroup.subtree_control"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
-# Faults: CPU hotplug loops, rmdir racing exits, tasks killed or exiting
-# while throttled, a fork storm against pids.max, SIGKILL of a whole
-# reservation, 10,000 reservations created and destroyed while tasks
-# migrate, and the agent killed mid-run. After each, the tasks that should
-# run still do, every qosres sum adds up (check_consistent) and, as for
-# every suite, the kernel log stays clean.
+# Faults: CPU hotplug loops, rmdir racing exits and budget writes, tasks
+# killed or exiting while throttled, a fork storm against pids.max,
+# SIGKILL of a whole reservation, 10,000 reservations created and
+# destroyed while tasks migrate, and the agent killed mid-run. After each,
+# the tasks that should run still do, every qosres sum adds up
+# (check_consistent) and, as for every suite, the kernel log stays clean.
 
 load helpers
 
@@ -60,10 +60,13 @@ servers_on() {
 	# A reservation of 1.2 CPUs cannot live on one: the offline is refused
 	# and changes nothing.
 	mkres big 120000
+	warnings=$(cpuset_warnings)
 	run cg_write /sys/devices/system/cpu/cpu1/online 0
 	assert_output "Device or resource busy"
 	[ "$(</sys/devices/system/cpu/cpu1/online)" = 1 ]
 	[ "$(servers_on "$T/big")" = 0-1 ]
+	# Refused, it is no cpuset change that leaves anything out.
+	[ "$(cpuset_warnings)" = "$warnings" ]
 	echo 0 >"$T/big/qosres.budget"
 
 	# Small enough that, on one CPU, they leave the test its share.
@@ -92,6 +95,14 @@ servers_on() {
 	run chrt -o 0 "$CHURN" -n 1000 -j 2 exit "$T"
 	echo "$output"
 	assert_success
+	check_consistent
+}
+
+@test "budget writes racing rmdir: the reservation ends with its cgroup and gives its bandwidth back" {
+	run chrt -o 0 "$CHURN" -n 1000 -j 2 write "$T"
+	echo "$output"
+	assert_success
+	[ "$(stat_key "$T/qosres.stat" reserved_bw_ppm)" = 0 ]
 	check_consistent
 }
 

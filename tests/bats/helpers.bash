@@ -142,6 +142,11 @@ check_consistent() {
 		fail "$out"
 }
 
+# cpuset_warnings: how many "do not fit" warnings the kernel has logged.
+cpuset_warnings() {
+	dmesg | grep -c 'do not fit their new cpuset' || true
+}
+
 # cpu_ticks PID: the CPU time PID has had, in clock ticks.
 cpu_ticks() {
 	local stat fields

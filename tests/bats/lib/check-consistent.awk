@@ -72,7 +72,7 @@ function bad(msg) {
 END {
 	for (dir in reserved)
 		if (reserved[dir] != own[dir] + children[dir])
-			bad(dir " reserves " reserved[dir] ", its own " own[dir] \
+			bad(dir " reserves " reserved[dir] ", its own " own[dir] + 0 \
 			    " and its children's " children[dir] + 0)
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		if (cpu_reserved[cpu] != servers[cpu] + 0)
