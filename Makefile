@@ -92,7 +92,7 @@ unit: $(UNITS)
 
 test:
 	@mk/deps.sh test
-	@$(MAKE) -s kernel userspace tools unit
+	@$(MAKE) -s kernel kernel-kasan userspace tools unit
 	@tests/run
 
 soak:
