@@ -65,7 +65,7 @@ servers_on() {
 	assert_output "Device or resource busy"
 	[ "$(</sys/devices/system/cpu/cpu1/online)" = 1 ]
 	[ "$(servers_on "$T/big")" = 0-1 ]
-	# Refused, it is no cpuset change that leaves anything out.
+	# Refused: no warning, though the cpusets lost CPU 1 for a moment.
 	[ "$(cpuset_warnings)" = "$warnings" ]
 	echo 0 >"$T/big/qosres.budget"
 
