@@ -27,7 +27,8 @@ KOBJ     := $(BUILD)/obj-kasan
 KCONFIGS := $(CONFIGS) configs/kasan.config
 JOBS     ?= $(shell nproc)
 TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong \
-	    $(BUILD)/tools/qosres-fuzz $(BUILD)/tools/qosres-churn
+	    $(BUILD)/tools/qosres-fuzz $(BUILD)/tools/qosres-churn \
+	    $(BUILD)/tools/rcu-gp
 LIBDIR   := $(BUILD)/userspace/lib
 LIBTOOLS := $(BUILD)/tools/qosres-libtest $(BUILD)/tools/qres-periodic
 CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror

@@ -38,9 +38,13 @@
  * runtime (update_curr_edf_rr()); at zero the server is throttled until its
  * deadline, when a timer adds Q and moves the deadline by P (hard CBS).
  *
- * Hard mode: the tasks of a throttled server wait. Soft mode: they go to
- * the background, in the class their policy gives them without qosres (CFS
- * for SCHED_NORMAL), until a server of the reservation has budget again.
+ * Hard mode: the tasks of a throttled server wait, but only at the return
+ * to user space, where they hold no lock and no RCU read-side section: a
+ * task preempted or woken in the kernel runs in the background until then
+ * (a task_work parks it), as CFS bandwidth control throttles upstream.
+ * Soft mode: they go to the background, in the class their policy gives
+ * them without qosres (CFS for SCHED_NORMAL), until a server of the
+ * reservation has budget again.
  * A task also goes to the background when no server of its reservation is
  * on a CPU it may use. The scheduler cannot change a task's class in the
  * middle of its own paths: such tasks are listed per CPU and an irq_work
@@ -54,8 +58,14 @@
  */
 #include <linux/qosres.h>
 #include <linux/sort.h>
+#include <linux/task_work.h>
+#include <asm/irq_regs.h>
 
 #define PPM	1000000ULL
+
+/* Bits of sched_edf_rr_entity.pending. */
+#define EDF_RR_SWITCHING	0	/* on a CPU's switching list */
+#define EDF_RR_PARKING		1	/* park_work queued */
 
 static DEFINE_RAW_SPINLOCK(edf_rr_bw_lock);
 /* Bandwidth of the servers placed on each CPU, ppm. */
@@ -259,12 +269,16 @@ static void edf_rr_cbs_replenish(struct edf_rr_server *srv, u64 now)
 		edf_rr_cbs_renew(srv, now);
 }
 
-/* Can @srv serve @p, now or after its replenishment? */
+/*
+ * Can @srv serve @p, now or after its replenishment? A throttled server
+ * only holds the tasks of a hard reservation parked at the user boundary.
+ */
 static bool edf_rr_serves(const struct edf_rr_server *srv,
 			  struct task_struct *p)
 {
-	return srv->dl_runtime && !(srv->throttled && READ_ONCE(srv->rsv->soft)) &&
-	       !(p->flags & PF_EXITING);
+	if (!srv->dl_runtime || (p->flags & PF_EXITING))
+		return false;
+	return !srv->throttled || (!READ_ONCE(srv->rsv->soft) && p->edf_rr.parked);
 }
 
 static bool edf_rr_srv_less(struct rb_node *a, const struct rb_node *b)
@@ -361,7 +375,7 @@ void edf_rr_request_switch(struct rq *rq, struct task_struct *p)
 	struct edf_rr_rq *er = edf_rr_rq(rq);
 
 	lockdep_assert_rq_held(rq);
-	if (test_and_set_bit(0, &p->edf_rr.switch_pending))
+	if (test_and_set_bit(EDF_RR_SWITCHING, &p->edf_rr.pending))
 		return;
 	get_task_struct(p);
 	list_add_tail(&p->edf_rr.switch_node, &er->switching);
@@ -418,6 +432,17 @@ static bool edf_rr_start_timer(struct rq *rq, struct edf_rr_server *srv)
 	return true;
 }
 
+/* A replenished server's tasks may run: none of them is parked any more. */
+static void edf_rr_unpark(struct edf_rr_server *srv)
+{
+	struct sched_edf_rr_entity *se;
+
+	list_for_each_entry(se, &srv->rt_tasks, run_node)
+		se->parked = 0;
+	list_for_each_entry(se, &srv->tasks, run_node)
+		se->parked = 0;
+}
+
 static void edf_rr_unthrottle(struct rq *rq, struct edf_rr_server *srv)
 {
 	u64 now = rq_clock(rq);
@@ -425,15 +450,18 @@ static void edf_rr_unthrottle(struct rq *rq, struct edf_rr_server *srv)
 	srv->throttled = false;
 	srv->throttled_time += now - srv->throttled_at;
 	edf_rr_cbs_replenish(srv, now);
+	edf_rr_unpark(srv);
 	if (srv->nr_queued) {
 		edf_rr_queue_srv(rq, srv);
 		edf_rr_check_preempt(rq, edf_rr_first_task(srv));
 	}
-	if (READ_ONCE(srv->rsv->soft))
-		edf_rr_recall(rq, srv->rsv);
+	edf_rr_recall(rq, srv->rsv);
 }
 
-/* Out of budget: off the queue until the deadline (hard CBS). */
+/*
+ * Out of budget: off the queue until the deadline (hard CBS). Its tasks
+ * not parked yet go to the background, to be parked or served elsewhere.
+ */
 static void edf_rr_throttle(struct rq *rq, struct edf_rr_server *srv)
 {
 	edf_rr_unqueue_srv(rq, srv);
@@ -445,8 +473,7 @@ static void edf_rr_throttle(struct rq *rq, struct edf_rr_server *srv)
 		edf_rr_unthrottle(rq, srv);
 		return;
 	}
-	if (READ_ONCE(srv->rsv->soft))
-		edf_rr_evict(rq, srv);
+	edf_rr_evict(rq, srv);
 }
 
 static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
@@ -462,6 +489,17 @@ static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
 		edf_rr_unthrottle(rq, srv);
 	rq_unlock(rq, &rf);
 	return HRTIMER_NORESTART;
+}
+
+/*
+ * Interrupted in user space, @rq's current task is preempted, if at all, on
+ * its way back there: at the user boundary, parked already.
+ */
+static bool edf_rr_in_user(void)
+{
+	struct pt_regs *regs = get_irq_regs();
+
+	return in_hardirq() && regs && user_mode(regs);
 }
 
 /*
@@ -487,6 +525,7 @@ static void update_curr_edf_rr(struct rq *rq)
 	edf_rr_account(srv, rq_clock(rq), delta);
 	srv->runtime -= delta;
 	if (srv->runtime <= 0 && !srv->throttled) {
+		curr->edf_rr.parked = edf_rr_in_user();
 		edf_rr_throttle(rq, srv);
 		resched_curr(rq);
 	}
@@ -567,11 +606,17 @@ static void wakeup_preempt_edf_rr(struct rq *rq, struct task_struct *p,
 static struct task_struct *pick_task_edf_rr(struct rq *rq)
 {
 	struct edf_rr_server *srv;
+	struct task_struct *p;
 
 	if (!static_branch_unlikely(&edf_rr_used))
 		return NULL;
 	srv = edf_rr_first_srv(rq);
-	return srv ? edf_rr_first_task(srv) : NULL;
+	if (!srv)
+		return NULL;
+	/* Back to run: it will be in the kernel again. */
+	p = edf_rr_first_task(srv);
+	p->edf_rr.parked = 0;
+	return p;
 }
 
 static void edf_rr_queue_push(struct rq *rq, struct task_struct *p);
@@ -605,6 +650,7 @@ static void task_tick_edf_rr(struct rq *rq, struct task_struct *p, int queued)
 		peers = rt_prio(p->prio) ? &p->edf_rr.srv->rt_tasks :
 					   &p->edf_rr.srv->tasks;
 		if (!list_is_singular(peers)) {
+			p->edf_rr.parked = edf_rr_in_user();
 			edf_rr_requeue(p);
 			resched_curr(rq);
 			return;
@@ -932,6 +978,40 @@ static void edf_rr_change_class(struct rq *rq, struct task_struct *p,
 	check_class_changed(rq, p, prev_class, p->prio);
 }
 
+static void edf_rr_park_fn(struct callback_head *work);
+
+/*
+ * A user task of a hard reservation in the background waits for its
+ * budget once back at the user boundary: edf_rr_park_fn() then.
+ */
+static void edf_rr_defer_park(struct task_struct *p, struct edf_rr_rsv *rsv)
+{
+	if (READ_ONCE(rsv->soft) || (p->flags & (PF_KTHREAD | PF_EXITING)) ||
+	    test_and_set_bit(EDF_RR_PARKING, &p->edf_rr.pending))
+		return;
+	init_task_work(&p->edf_rr.park_work, edf_rr_park_fn);
+	/* No allocation: the rq lock is held. */
+	if (task_work_add(p, &p->edf_rr.park_work, TWA_RESUME | TWAF_NO_ALLOC))
+		clear_bit(EDF_RR_PARKING, &p->edf_rr.pending);
+}
+
+/*
+ * A CPU whose server should serve @p, or -1 for the background. A task of
+ * a hard reservation whose server here is throttled goes to the background
+ * until it parks, not to a sibling with budget: the tasks of a busy server
+ * would pile up there, and leave their own server idle after its
+ * replenishment.
+ */
+static int edf_rr_settle_cpu(struct rq *rq, struct task_struct *p,
+			     struct edf_rr_rsv *rsv)
+{
+	struct edf_rr_server *here = per_cpu_ptr(rsv->srv, cpu_of(rq));
+
+	if (here->throttled && !READ_ONCE(rsv->soft) && !p->edf_rr.parked)
+		return -1;
+	return edf_rr_find_cpu(p, rsv, cpu_of(rq));
+}
+
 /*
  * Put @p in the class it belongs in now: its reservation from its cgroup,
  * the class from that and whether a server can serve it. @rq is its rq,
@@ -948,16 +1028,24 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 		rsv = qosres_task_rsv(p);
 	edf_rr_set_rsv(p, rsv);
 	if (rsv) {
-		cpu = edf_rr_find_cpu(p, rsv, cpu_of(rq));
+		cpu = edf_rr_settle_cpu(rq, p, rsv);
 		edf_rr_set_bg(p, cpu < 0);
+		if (cpu < 0 && !p->edf_rr.parked)
+			edf_rr_defer_park(p, rsv);
 	}
+	/* Parked only while it waits for a throttled server. */
+	if (cpu < 0 || !READ_ONCE(per_cpu_ptr(rsv->srv, cpu)->throttled))
+		p->edf_rr.parked = 0;
 
 	class = __setscheduler_class(p, p->policy, p->prio);
 	if (class != p->sched_class)
 		edf_rr_change_class(rq, p, class);
 
-	if (p->sched_class != &edf_rr_sched_class || cpu < 0 ||
-	    cpu == cpu_of(rq) || !task_on_rq_queued(p))
+	if (p->sched_class != &edf_rr_sched_class || cpu < 0)
+		return -1;
+	if (task_current(rq, p) && p->edf_rr.srv->throttled)
+		resched_curr(rq);	/* it parked itself */
+	if (cpu == cpu_of(rq) || !task_on_rq_queued(p))
 		return -1;
 	if (task_current(rq, p)) {
 		/* Pushed once it is off the CPU (put_prev_task_edf_rr()). */
@@ -967,7 +1055,8 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 	return cpu;
 }
 
-static void edf_rr_settle(struct task_struct *p)
+/* Settle @p; @park: it is current, at the return to user space. */
+static void edf_rr_settle(struct task_struct *p, bool park)
 {
 	struct balance_callback *head;
 	struct rq_flags rf;
@@ -976,6 +1065,8 @@ static void edf_rr_settle(struct task_struct *p)
 
 	rq = task_rq_lock(p, &rf);
 	update_rq_clock(rq);
+	if (park)
+		p->edf_rr.parked = 1;
 	cpu = edf_rr_settle_locked(rq, p);
 	/*
 	 * The class change may have queued balance callbacks; take them
@@ -1008,10 +1099,18 @@ static void edf_rr_switch_fn(struct irq_work *work)
 		struct task_struct *p = edf_rr_task_of(se);
 
 		list_del_init(&se->switch_node);
-		clear_bit_unlock(0, &se->switch_pending);
-		edf_rr_settle(p);
+		clear_bit_unlock(EDF_RR_SWITCHING, &se->pending);
+		edf_rr_settle(p, false);
 		put_task_struct(p);
 	}
+}
+
+/* At the return to user space, unless on the way to die of a signal. */
+static void edf_rr_park_fn(struct callback_head *work)
+{
+	clear_bit(EDF_RR_PARKING, &current->edf_rr.pending);
+	if (!fatal_signal_pending(current))
+		edf_rr_settle(current, true);
 }
 
 /**
@@ -1022,14 +1121,14 @@ static void edf_rr_switch_fn(struct irq_work *work)
  */
 void edf_rr_task_update(struct task_struct *p)
 {
-	edf_rr_settle(p);
+	edf_rr_settle(p, false);
 }
 
 /* A task on its way out leaves its reservation for good. */
 void edf_rr_task_exit(struct task_struct *p)
 {
 	if (READ_ONCE(p->edf_rr.rsv))
-		edf_rr_settle(p);
+		edf_rr_settle(p, false);
 }
 
 /* Before a new task becomes visible: nothing inherited from the parent. */

@@ -248,6 +248,33 @@ static void edf_rr_test_cbs_overflow(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, edf_rr_cbs_overflow(srv, now));
 }
 
+/* Who waits for a throttled server: hard mode's parked tasks, no others. */
+static void edf_rr_test_serves(struct kunit *test)
+{
+	struct edf_rr_server *srv = cbs_server(test, 30, 100, 30, 100);
+	struct edf_rr_rsv *rsv = kunit_kzalloc(test, sizeof(*rsv), GFP_KERNEL);
+	struct task_struct *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, rsv);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	srv->rsv = rsv;
+	KUNIT_EXPECT_TRUE(test, edf_rr_serves(srv, p));
+
+	srv->throttled = true;
+	KUNIT_EXPECT_FALSE(test, edf_rr_serves(srv, p));
+	p->edf_rr.parked = 1;
+	KUNIT_EXPECT_TRUE(test, edf_rr_serves(srv, p));
+	rsv->soft = true;
+	KUNIT_EXPECT_FALSE(test, edf_rr_serves(srv, p));
+
+	rsv->soft = false;
+	p->flags = PF_EXITING;
+	KUNIT_EXPECT_FALSE(test, edf_rr_serves(srv, p));
+	p->flags = 0;
+	srv->dl_runtime = 0;
+	KUNIT_EXPECT_FALSE(test, edf_rr_serves(srv, p));
+}
+
 static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_room),
 	KUNIT_CASE(edf_rr_test_single),
@@ -261,6 +288,7 @@ static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_cbs_replenish),
 	KUNIT_CASE(edf_rr_test_cbs_postpone),
 	KUNIT_CASE(edf_rr_test_cbs_overflow),
+	KUNIT_CASE(edf_rr_test_serves),
 	{}
 };
 

@@ -143,6 +143,26 @@ rt_app_result() {
 		fail "without a reservation only $miss_plain deadlines missed"
 }
 
+# A task preempted inside an RCU read-side section holds up every grace
+# period until it runs again. Out of budget, a hard reservation makes its
+# tasks wait only back at the user boundary: in the kernel they run on in
+# the background, so a grace period must not wait out the 1 s period.
+@test "a throttled hard reservation does not hold up RCU grace periods" {
+	local gp=$BATS_TEST_DIRNAME/../../build/tools/rcu-gp
+	mkres a 20000 1000000
+	mkdir "$BATS_TEST_TMPDIR/mnt"
+	start "$T/a" "$gp" walk "$BATS_TEST_TMPDIR" 30
+	sleep 1
+	run "$gp" wait "$BATS_TEST_TMPDIR/mnt" "$SECS"
+	[ "$status" = 0 ] || fail "$output"
+	echo "$output"
+	[ "$(stat_key "$T/a/qosres.events" throttled)" -gt 5 ]
+	longest=$(awk '$1 == "longest_ms" { print $2 }' <<<"$output")
+	[ "$longest" -lt 300 ] || fail "a grace period waited $longest ms"
+	# Hard still: what ran in the background is a small part of it.
+	within "$(share "${pids[-1]}")" 0 50
+}
+
 @test "budget 0, leaving the cgroup or disabling qosres returns tasks to CFS" {
 	load
 	mkres a 50000

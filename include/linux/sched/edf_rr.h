@@ -12,7 +12,8 @@ struct edf_rr_server;
  * A task's link to the qosres reservation serving it (kernel/sched/edf_rr.c).
  * @rsv changes under the task's pi_lock and rq lock, @bg_node under the
  * reservation's lock, @switch_node under the rq lock of the CPU whose list
- * holds it, the rest under the task's rq lock.
+ * holds it, @pending atomic, @park_work the task's own (task_work), the
+ * rest under the task's rq lock.
  */
 struct sched_edf_rr_entity {
 	struct list_head	run_node;	/* on its server's queue */
@@ -21,8 +22,10 @@ struct sched_edf_rr_entity {
 	struct edf_rr_rsv	*rsv;		/* serving reservation, or NULL */
 	struct edf_rr_server	*srv;		/* server it is queued on */
 	u64			slice;		/* round-robin time left, ns */
-	unsigned long		switch_pending;	/* bit 0: on a switch list */
-	unsigned int		bg:1;		/* out of budget (soft mode) */
+	struct callback_head	park_work;	/* at the return to user space */
+	unsigned long		pending;	/* switch_node, park_work queued */
+	unsigned int		bg:1;		/* in the background */
+	unsigned int		parked:1;	/* throttled at the user boundary */
 };
 
 #endif /* _LINUX_SCHED_EDF_RR_H */
