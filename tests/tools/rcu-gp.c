@@ -75,14 +75,15 @@ static int wait_gp(const char *dir, double seconds)
 	unsigned long cycles = 0;
 
 	while (now_ms() < end) {
-		double start = now_ms();
+		double start = now_ms(), took;
 
 		if (mount("rcu-gp", dir, "tmpfs", 0, NULL) || umount(dir)) {
 			perror("rcu-gp: mount");
 			return 1;
 		}
-		if (now_ms() - start > longest)
-			longest = now_ms() - start;
+		took = now_ms() - start;
+		if (took > longest)
+			longest = took;
 		cycles++;
 	}
 	printf("longest_ms %.0f\ncycles %lu\n", longest, cycles);
