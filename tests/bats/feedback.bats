@@ -169,16 +169,20 @@ assert_adapted() {
 
 # Each keeps a minimum of 5%: a hog on a budget of a few hundred us
 # overruns it by up to a tick, and repaying that takes periods in which
-# the loop sees no new throttling.
+# the loop sees no new throttling. Both loops start together, on hogs
+# already running: one started alone can fill the cap before the other's
+# budget is admitted.
 @test "two adapted reservations under a capped parent are compressed; the cap holds at every sample" {
 	mkdir "$T/p"
 	echo "+qosres +cpuset" >"$T/p/cgroup.subtree_control"
 	echo "24000 $PERIOD" >"$T/p/qosres.max"
 	for c in x y; do
 		mkres "p/$c" 4000 "$PERIOD"
+		spin "$T/p/$c"
+	done
+	for c in x y; do
 		echo "kernel predictor=max window=4 min=2000" \
 			>"$T/p/$c/qosres.feedback"
-		spin "$T/p/$c"
 	done
 	sample 8 "$T/p/x" "$T/p/y" "ppm:$T/p"
 	wait "$sampler"
