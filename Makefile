@@ -7,7 +7,7 @@
 #   make bench       qosres against SCHED_DEADLINE, cpu.max, cpu.weight and
 #                    SCHED_FIFO; writes docs/benchmarks.md (about 30 min)
 #   make kernel      just the bzImage (incremental); kernel-kasan: the same
-#                    with KASAN, for make soak and QOSRES_KASAN=1 tests/run
+#                    with KASAN, for make soak and most suites of make test
 #   make checkpatch  scripts/checkpatch.pl --strict on kernel files and gsp/
 #   make gsp-lines   lines the GSP series adds to existing kernel files
 #   make install     libqosres, qosresctl, qosres-agent [PREFIX=/usr/local]
@@ -21,8 +21,8 @@ OBJ      := $(BUILD)/obj-test
 BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/containers.config configs/debug.config \
 	    configs/qosres.config
-# The debug kernel with KASAN: make soak, and the functional suites with
-# QOSRES_KASAN=1 tests/run (not yet the default: docs/reliability.md).
+# The debug kernel with KASAN: make soak, and the suites tests/run boots it
+# for (QOSRES_KASAN=0 runs them all on build/obj-test instead).
 KOBJ     := $(BUILD)/obj-kasan
 KCONFIGS := $(CONFIGS) configs/kasan.config
 JOBS     ?= $(shell nproc)

@@ -7,7 +7,8 @@
  *
  * CGROUP has qosres enabled for its children. Each of WORKERS processes
  * runs CYCLES / WORKERS cycles, each on a new child cgroup: make it, give
- * it a random hard or soft reservation, then
+ * it a random hard or soft reservation (0.1-5 ms every 10-100 ms; 2-5 ms
+ * in exit mode), then
  *   migrate: move the worker's busy task in, try to remove the cgroup
  *            (must fail with EBUSY), move the task back out, remove it;
  *   exit:    start 1 to 3 tasks inside that busy-loop for up to 2 ms and
@@ -137,12 +138,18 @@ static pid_t start_short(const char *dir, int ready)
 	_exit(0);
 }
 
-/* A random reservation: 0.1-5 ms every 10-100 ms, hard or soft. */
+/*
+ * A random reservation: 0.1-5 ms every 10-100 ms, hard or soft. In exit
+ * mode 2-5 ms: the tasks there must get through their exit, and with
+ * 0.1 ms a period a debug kernel under TCG holds each for seconds (an
+ * exit while throttled is a test of its own in faults.bats).
+ */
 static int reserve(const char *dir, struct counts *c)
 {
 	char text[64];
+	unsigned long budget_min = mode == M_EXIT ? 2000 : 100;
 	unsigned long period = 10000 + random() % 90001;
-	unsigned long budget = 100 + random() % 4901;
+	unsigned long budget = budget_min + random() % (5001 - budget_min);
 	int err;
 
 	err = write_file(dir, "qosres.mode", random() % 2 ? "hard" : "soft");
