@@ -85,7 +85,6 @@ u64 edf_rr_history(struct edf_rr_rsv *rsv, u64 period, u64 *usage);
 void edf_rr_show_usage(struct seq_file *sf, struct edf_rr_rsv *rsv, u64 period);
 void edf_rr_show_cpus(struct seq_file *sf);
 u64 edf_rr_nr_throttled(struct edf_rr_rsv *rsv);
-u64 edf_rr_throttled_time(struct edf_rr_rsv *rsv);
 
 void edf_rr_use(bool on);
 bool edf_rr_in_use(void);

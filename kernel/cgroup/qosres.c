@@ -89,7 +89,7 @@ struct qosres {
 	u64				fb_seq;		/* period last adapted to */
 	u64				fb_start;	/* period it began */
 	u64				fb_request_ppm;	/* what it last asked */
-	u64				fb_throttled;	/* throttled ns seen */
+	u64				fb_throttled;	/* throttles seen */
 
 	/* qosres.max; max_period == 0 means "max" */
 	u64				max_budget;
@@ -475,7 +475,7 @@ static void qosres_fb_start(struct qosres *qr)
 	qr->fb_seq = qr->fb_start;
 	qr->fb_state = (struct qosres_fb_state){ };
 	qr->fb_request_ppm = qosres_ppm(qr->budget, qr->period);
-	qr->fb_throttled = edf_rr_throttled_time(&qr->rsv);
+	qr->fb_throttled = edf_rr_nr_throttled(&qr->rsv);
 	qosres_fb_arm(qr);
 }
 
@@ -524,7 +524,7 @@ static void qosres_fb_adapt(struct qosres *qr, const u64 *usage,
 {
 	struct qosres_fb_params p = qr->fb.params;
 	u64 want, budget, old = qr->budget;
-	u64 throttled = edf_rr_throttled_time(&qr->rsv);
+	u64 throttled = edf_rr_nr_throttled(&qr->rsv);
 
 	p.min = max(p.min, QOSRES_BUDGET_MIN);
 	p.max = min_not_zero(p.max, qosres_budget_limit(qr->period));

@@ -182,16 +182,15 @@ int qosres_fb_controller_index(const char *name, unsigned int len)
 
 /*
  * The next budget from the usage of the last @n periods, oldest first,
- * while @budget is the current one; within p->min..p->max. @throttled is
- * non-zero if the reservation spent time throttled since the last call:
- * it ran out of budget, or was still repaying an overrun, which can take
- * a whole period with no new throttle. Throttled twice in a row, its
- * demand is taken as unknown, only more than it got: once can be a job a
- * little longer than the others, which the predictor follows. Such a
- * reservation grows by half; if it was granted much less than it asked
- * (an eighth, more than rounding), by a cap or for want of room, it asks
- * for its maximum: requests in proportion to grants would keep any split
- * between saturated reservations under a cap as compression found it.
+ * while @budget is the current one; within p->min..p->max. @throttled
+ * counts the times the reservation ran out of budget since the last call.
+ * Throttled twice in a row, its demand is taken as unknown, only more than
+ * it got: once can be a job a little longer than the others, which the
+ * predictor follows. Such a reservation grows by half; if it was granted
+ * much less than it asked (an eighth, more than rounding), by a cap or for
+ * want of room, it asks for its maximum: requests in proportion to grants
+ * would keep any split between saturated reservations under a cap as
+ * compression found it.
  */
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,

@@ -1532,21 +1532,10 @@ static u64 edf_rr_srv_throttled_time(struct edf_rr_server *srv)
 	return time;
 }
 
-/* Time, ns, its servers spent throttled, the throttling going on included. */
-u64 edf_rr_throttled_time(struct edf_rr_rsv *rsv)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += edf_rr_srv_throttled_time(per_cpu_ptr(rsv->srv, cpu));
-	return sum;
-}
-
 /* qosres.stat of a reservation: what its servers ran, and its history. */
 void edf_rr_show_usage(struct seq_file *sf, struct edf_rr_rsv *rsv, u64 period)
 {
-	u64 usage = 0, periods = 0, throttled = 0;
+	u64 usage = 0, periods = 0, throttled = 0, throttled_time = 0;
 	unsigned int running = 0, background = 0;
 	struct sched_edf_rr_entity *se;
 	u64 history[QOSRES_HISTORY];
@@ -1558,6 +1547,7 @@ void edf_rr_show_usage(struct seq_file *sf, struct edf_rr_rsv *rsv, u64 period)
 		usage += READ_ONCE(srv->usage);
 		periods += READ_ONCE(srv->nr_periods);
 		throttled += READ_ONCE(srv->nr_throttled);
+		throttled_time += edf_rr_srv_throttled_time(srv);
 		running += READ_ONCE(srv->nr_queued);
 	}
 	scoped_guard(raw_spinlock_irqsave, &rsv->lock)
@@ -1568,7 +1558,7 @@ void edf_rr_show_usage(struct seq_file *sf, struct edf_rr_rsv *rsv, u64 period)
 	seq_printf(sf, "nr_periods %llu\n", periods);
 	seq_printf(sf, "nr_throttled %llu\n", throttled);
 	seq_printf(sf, "throttled_usec %llu\n",
-		   div_u64(edf_rr_throttled_time(rsv), NSEC_PER_USEC));
+		   div_u64(throttled_time, NSEC_PER_USEC));
 	seq_printf(sf, "nr_running %u\n", running);
 	seq_printf(sf, "nr_background %u\n", background);
 

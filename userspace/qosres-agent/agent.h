@@ -18,7 +18,7 @@ struct rsv {
 	uint64_t		start_seq;	/* first period of the history */
 	uint64_t		last_seq;	/* period last adapted to */
 	uint64_t		request_ppm;	/* what it last asked */
-	uint64_t		throttled;	/* throttled_usec at the last look */
+	uint64_t		throttled;	/* nr_throttled at the last look */
 	bool			seen;		/* in the last scan */
 	struct rsv		*next;
 };

@@ -101,7 +101,7 @@ static int stat_u64(const char *buf, const char *key, uint64_t *value)
 /*
  * What the feedback loop reads of a reservation, from one read of its
  * qosres.stat, so that all of it is of the same moment: the budget, the
- * period, the time spent throttled, the index of the current period in @st->seq,
+ * period, the throttle count, the index of the current period in @st->seq,
  * and up to @max complete periods of usage before it, oldest first.
  * Returns how many periods it read.
  */
@@ -118,7 +118,7 @@ int cg_rsv_stat(const char *dir, struct cg_rsv_stat *st,
 	if (stat_u64(buf, "period_seq", &st->seq) ||
 	    stat_u64(buf, "budget_usec", &st->budget) ||
 	    stat_u64(buf, "period_usec", &st->period) ||
-	    stat_u64(buf, "throttled_usec", &st->throttled))
+	    stat_u64(buf, "nr_throttled", &st->throttled))
 		return -EINVAL;
 	text = stat_value(buf, "period_usage_usec");
 	if (!text)

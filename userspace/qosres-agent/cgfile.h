@@ -15,7 +15,7 @@ struct cg_rsv_stat {
 	uint64_t	seq;		/* period_seq */
 	uint64_t	budget;		/* us */
 	uint64_t	period;		/* us */
-	uint64_t	throttled;	/* throttled_usec */
+	uint64_t	throttled;	/* nr_throttled */
 };
 
 int cg_rsv_stat(const char *dir, struct cg_rsv_stat *st,
