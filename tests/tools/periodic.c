@@ -1,15 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * periodic: a periodic real-time-style job for demos and measurements.
+ * periodic: a periodic real-time-style job whose demand is known exactly.
  *
- *   periodic PERIOD_US RUN_US SECONDS STATS_FILE
+ *   periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]]
+ *            PERIOD_US RUN_US SECONDS STATS_FILE
  *
- * Every PERIOD_US a job is released that runs for RUN_US, by the clock, as
- * rt-app's "runtime" event does (a loop count would need more or less CPU
- * time as TCG's speed varies with the host); its deadline is the next
- * release. Once a second, and at the end, STATS_FILE is replaced by one
- * line: "periods jobs missed worst_response_us", where a period whose job
- * ended late or never started counts as missed.
+ * Every PERIOD_US a job is released that needs RUN_US of the thread's own
+ * CPU time (CLOCK_THREAD_CPUTIME_ID): it burns until that clock has moved
+ * by RUN_US since the previous job ended, so that waking up, logging and
+ * going to sleep are part of the job and the thread takes exactly RUN_US
+ * (and the few us of the last loop) a period; under TCG that work around
+ * the loop is hundreds of us. Under QEMU TCG a vCPU stall is charged to
+ * the task that was running, so neither a time by the clock nor a loop
+ * count is a known demand; CPU time is what the scheduler accounts and a
+ * reservation's budget gives, whatever the host does. A job's deadline is
+ * the next release. The run ends after SECONDS.
+ *
+ * RUN_US may be a schedule of steps, "RUN_USxPERIODS,RUN_USxPERIODS,...":
+ * each level for that many periods; a last level without "xPERIODS" lasts
+ * until SECONDS, else the run ends with the schedule (or at SECONDS).
+ *
+ * Once a second, and at the end, STATS_FILE is replaced by one line:
+ * "periods jobs missed worst_response_us", where a period whose job ended
+ * late or never started counts as missed.
+ *
+ * -l JOB_LOG: one line per period, "release_us run_us response_us cpu_us
+ * late": the release (CLOCK_MONOTONIC), the job's demand, the time from
+ * release to its end, the CPU time the thread took since the job before
+ * ended (the demand and a little more), and 1 if it ended after its
+ * deadline. A period that went by while the job before ran late has no
+ * job: response and cpu_us -1, late 1.
+ *
+ * -b BUDGET_FILE: an oracle that knows the schedule. Before the first job
+ * of each level, write RUN_US plus MARGIN percent (-m, default 0) to
+ * BUDGET_FILE, the qosres.budget of its own reservation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,9 +42,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NSEC_PER_USEC 1000LL
 #define NSEC_PER_SEC 1000000000LL
+#define MAX_LEVELS 64
+
+struct level {
+	int64_t run_ns;
+	long long periods;	/* 0: until the end */
+};
+
+struct options {
+	const char *job_log;
+	const char *budget_file;
+	long long margin;	/* percent, for the budget file */
+	int64_t period_ns;
+	int64_t seconds;
+	const char *stats_file;
+	struct level levels[MAX_LEVELS];
+	int nr_levels;
+};
 
 struct stats {
 	long long periods;	/* released so far */
@@ -48,15 +90,22 @@ static void sleep_until(int64_t when_ns)
 		;
 }
 
-/* Run on the CPU for @run_ns from now. */
-static void burn(int64_t run_ns)
+/*
+ * Run on the CPU until this thread's CPU clock is at @until_ns; returns
+ * the clock then. Time stolen from the vCPU while it runs counts, as it
+ * does for the reservation that serves it.
+ */
+static int64_t burn(int64_t until_ns)
 {
-	int64_t end = clock_ns(CLOCK_MONOTONIC) + run_ns;
 	volatile unsigned long sink = 0;
+	int64_t now;
 
-	while (clock_ns(CLOCK_MONOTONIC) < end)
+	do {
 		for (int i = 0; i < 1000; i++)
 			sink += i;
+		now = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	} while (now < until_ns);
+	return now;
 }
 
 static int write_stats(const char *path, const struct stats *st)
@@ -75,64 +124,217 @@ static int write_stats(const char *path, const struct stats *st)
 	return rename(tmp, path);
 }
 
-static long long parse_positive(const char *text, const char *what)
+static void usage_exit(void)
 {
-	char *end;
-	long long value = strtoll(text, &end, 10);
+	fprintf(stderr, "usage: periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]]\n"
+		"                PERIOD_US RUN_US[xPERIODS][,RUN_US[xPERIODS]...]"
+		" SECONDS STATS_FILE\n");
+	exit(2);
+}
 
-	if (*text == '\0' || *end != '\0' || value <= 0) {
-		fprintf(stderr, "periodic: %s must be a positive integer\n", what);
+/* A number of @text up to *@end (NULL: all of it), at least @low. */
+static long long parse_number(const char *text, char **end, long long low,
+			      const char *what)
+{
+	char *stop;
+	long long value;
+
+	errno = 0;
+	value = strtoll(text, &stop, 10);
+	if (stop == text || errno || value < low || (!end && *stop != '\0')) {
+		fprintf(stderr, "periodic: %s must be an integer of at least %lld\n",
+			what, low);
 		exit(2);
 	}
+	if (end)
+		*end = stop;
 	return value;
+}
+
+/* "RUN_US[xPERIODS],...": only the last level may go without a count. */
+static void parse_levels(const char *text, struct options *o)
+{
+	char *at = (char *)text;
+
+	for (;;) {
+		struct level *l = &o->levels[o->nr_levels];
+
+		if (o->nr_levels == MAX_LEVELS) {
+			fprintf(stderr, "periodic: more than %d levels\n", MAX_LEVELS);
+			exit(2);
+		}
+		l->run_ns = parse_number(at, &at, 1, "RUN_US") * NSEC_PER_USEC;
+		l->periods = 0;
+		if (*at == 'x')
+			l->periods = parse_number(at + 1, &at, 1, "PERIODS");
+		o->nr_levels++;
+		if (*at == '\0')
+			return;
+		if (*at != ',' || !l->periods)
+			usage_exit();
+		at++;
+	}
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "l:b:m:")) != -1) {
+		switch (opt) {
+		case 'l':
+			o->job_log = optarg;
+			break;
+		case 'b':
+			o->budget_file = optarg;
+			break;
+		case 'm':
+			o->margin = parse_number(optarg, NULL, 0, "MARGIN");
+			break;
+		default:
+			usage_exit();
+		}
+	}
+	if (argc - optind != 4)
+		usage_exit();
+	o->period_ns = parse_number(argv[optind], NULL, 1, "PERIOD_US") *
+		       NSEC_PER_USEC;
+	parse_levels(argv[optind + 1], o);
+	o->seconds = parse_number(argv[optind + 2], NULL, 1, "SECONDS");
+	o->stats_file = argv[optind + 3];
+}
+
+/* The level of period @n (from 0), or NULL when the schedule is over. */
+static const struct level *level_of(const struct options *o, long long n)
+{
+	for (int i = 0; i < o->nr_levels; i++) {
+		const struct level *l = &o->levels[i];
+
+		if (!l->periods || n < l->periods)
+			return l;
+		n -= l->periods;
+	}
+	return NULL;
+}
+
+/* The oracle: the budget for @l, written before its first job runs. */
+static int set_budget(const struct options *o, const struct level *l)
+{
+	long long budget = l->run_ns / NSEC_PER_USEC * (100 + o->margin) / 100;
+	FILE *f = fopen(o->budget_file, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%lld\n", budget);
+	if (fclose(f) != 0)
+		return -1;
+	return 0;
+}
+
+struct run {
+	const struct options *o;
+	struct stats st;
+	FILE *log;
+	const struct level *level;	/* of the last period released */
+	int64_t release;		/* of the current period */
+	int64_t cpu_mark;		/* CPU clock when the last job ended */
+};
+
+/* The line of one period in the job log: @cpu < 0 for no job. */
+static void log_period(struct run *r, const struct level *l,
+		       int64_t response, int64_t cpu, int late)
+{
+	if (!r->log)
+		return;
+	fprintf(r->log, "%lld %lld %lld %lld %d\n",
+		(long long)(r->release / NSEC_PER_USEC),
+		(long long)(l->run_ns / NSEC_PER_USEC),
+		(long long)(response < 0 ? -1 : response / NSEC_PER_USEC),
+		(long long)(cpu < 0 ? -1 : cpu / NSEC_PER_USEC), late);
+}
+
+/* Run the job of the current period; false when the schedule is over. */
+static int run_job(struct run *r)
+{
+	const struct level *l = level_of(r->o, r->st.periods);
+	int64_t cpu, response;
+
+	if (!l)
+		return 0;
+	if (r->o->budget_file && l != r->level && set_budget(r->o, l) != 0) {
+		perror("periodic: budget file");
+		exit(1);
+	}
+	r->level = l;
+	r->st.periods++;
+	cpu = burn(r->cpu_mark + l->run_ns) - r->cpu_mark;
+	r->cpu_mark += cpu;
+	response = clock_ns(CLOCK_MONOTONIC) - r->release;
+	r->st.jobs++;
+	if (response > r->o->period_ns)
+		r->st.missed++;
+	if (response > r->st.worst_ns)
+		r->st.worst_ns = response;
+	log_period(r, l, response, cpu, response > r->o->period_ns);
+	return 1;
+}
+
+/* Periods that went by while the last job ran late: none had a job. */
+static void skip_missed(struct run *r, int64_t now, int64_t end)
+{
+	const struct level *l;
+
+	r->release += r->o->period_ns;
+	while (r->release + r->o->period_ns <= now && r->release < end &&
+	       (l = level_of(r->o, r->st.periods))) {
+		r->st.periods++;
+		r->st.missed++;
+		log_period(r, l, -1, -1, 1);
+		r->release += r->o->period_ns;
+	}
+}
+
+static int report(struct run *r)
+{
+	if (r->log && fflush(r->log) != 0) {
+		perror("periodic: job log");
+		return -1;
+	}
+	if (write_stats(r->o->stats_file, &r->st) != 0) {
+		perror("periodic: stats file");
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct stats st = { 0 };
-	int64_t period, run, end, release, next_report;
+	struct options o = { 0 };
+	struct run r = { .o = &o };
+	int64_t end, next_report;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: periodic PERIOD_US RUN_US SECONDS STATS_FILE\n");
-		return 2;
-	}
-	period = parse_positive(argv[1], "PERIOD_US") * NSEC_PER_USEC;
-	run = parse_positive(argv[2], "RUN_US") * NSEC_PER_USEC;
-	release = clock_ns(CLOCK_MONOTONIC);
-	end = release + parse_positive(argv[3], "SECONDS") * NSEC_PER_SEC;
-	next_report = release + NSEC_PER_SEC;
-
-	while (release < end) {
-		int64_t done, response;
-
-		st.periods++;
-		burn(run);
-		done = clock_ns(CLOCK_MONOTONIC);
-		response = done - release;
-		st.jobs++;
-		if (response > period)
-			st.missed++;
-		if (response > st.worst_ns)
-			st.worst_ns = response;
-		release += period;
-		/* Periods that went by while this job ran late got no job. */
-		while (release + period <= done && release < end) {
-			st.periods++;
-			st.missed++;
-			release += period;
-		}
-		if (done >= next_report) {
-			if (write_stats(argv[4], &st) != 0) {
-				perror("periodic: stats file");
-				return 1;
-			}
-			next_report += NSEC_PER_SEC;
-		}
-		sleep_until(release);
-	}
-	if (write_stats(argv[4], &st) != 0) {
-		perror("periodic: stats file");
+	parse_args(argc, argv, &o);
+	if (o.job_log && !(r.log = fopen(o.job_log, "w"))) {
+		perror("periodic: job log");
 		return 1;
 	}
+	r.cpu_mark = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	r.release = clock_ns(CLOCK_MONOTONIC);
+	end = r.release + o.seconds * NSEC_PER_SEC;
+	next_report = r.release + NSEC_PER_SEC;
+
+	while (r.release < end && run_job(&r)) {
+		int64_t now = clock_ns(CLOCK_MONOTONIC);
+
+		skip_missed(&r, now, end);
+		if (now >= next_report) {
+			if (report(&r) != 0)
+				return 1;
+			next_report += NSEC_PER_SEC;
+		}
+		sleep_until(r.release);
+	}
+	if (report(&r) != 0 || (r.log && fclose(r.log) != 0))
+		return 1;
 	return 0;
 }
