@@ -1,16 +1,31 @@
 #!/usr/bin/env bats
+# budget: 150
 # Faults: CPU hotplug loops, rmdir racing exits and budget writes, tasks
 # killed or exiting while throttled, a fork storm against pids.max,
-# SIGKILL of a whole reservation, 10,000 reservations created and
-# destroyed while tasks migrate, and the agent killed mid-run. After each,
-# the tasks that should run still do, every qosres sum adds up
+# SIGKILL of a whole reservation, reservations created and destroyed by
+# the thousand while tasks migrate, and the agent killed mid-run. After
+# each, the tasks that should run still do, every qosres sum adds up
 # (check_consistent) and, as for every suite, the kernel log stays clean.
+#
+# The loops' lengths, make test's defaults (make test-full's in brackets):
+# QOSRES_HOTPLUG_ROUNDS 3 (20) offline/online rounds, QOSRES_RACE_CYCLES
+# 150 (1000) cgroups in each rmdir race, QOSRES_CHURN_CYCLES 1000 (10000)
+# reservations churned.
 
 load helpers
 
 CHURN=$BATS_TEST_DIRNAME/../../build/tools/qosres-churn
 AGENT=$BATS_TEST_DIRNAME/../../build/userspace/qosres-agent
-CHURN_CYCLES=${QOSRES_CHURN_CYCLES:-10000}
+HOTPLUG_ROUNDS=${QOSRES_HOTPLUG_ROUNDS:-3}
+RACE_CYCLES=${QOSRES_RACE_CYCLES:-150}
+CHURN_CYCLES=${QOSRES_CHURN_CYCLES:-1000}
+# A test's time grows with its loop: allow the longest of them what it
+# takes on the KASAN kernel, with room to spare, if that is more than the
+# harness gives.
+for need in $((30 + HOTPLUG_ROUNDS * 20)) $((30 + RACE_CYCLES / 4)) \
+	$((30 + CHURN_CYCLES / 15)); do
+	[ "${BATS_TEST_TIMEOUT:-0}" -ge "$need" ] || BATS_TEST_TIMEOUT=$need
+done
 
 setup() {
 	qosres_setup
@@ -22,13 +37,22 @@ setup() {
 }
 
 teardown() {
-	[ -z "$agent_pid" ] || kill -9 "$agent_pid" 2>/dev/null
-	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
+	# Each by its pid: a bare wait would wait for bats's timeout watchdog,
+	# a background job of this shell too.
+	[ -z "$agent_pid" ] || { kill -9 "$agent_pid"; wait "$agent_pid"; } 2>/dev/null || true
+	[ ${#pids[@]} = 0 ] || { kill -9 "${pids[@]}"; wait "${pids[@]}"; } 2>/dev/null || true
 	[ "$NCPUS" -lt 2 ] || echo 1 >/sys/devices/system/cpu/cpu1/online
 	qosres_teardown
 	check_consistent
 	[ "$(stat_key "$CG/qosres.stat" reserved_bw_ppm)" = "$base_root" ]
+}
+
+# churned WHAT: the count qosres-churn printed (in $output) before WHAT:
+# cycles, admitted, moves, "rmdir EBUSY", "tasks exited", "writers raced".
+churned() {
+	local n
+	n=$(grep -oE "[0-9]+ $1" <<<"$output" | head -1)
+	echo "${n%% *}"
 }
 
 # wait_empty CGROUP [TENTHS]: its tasks are all gone within TENTHS of a
@@ -55,7 +79,7 @@ servers_on() {
 	stat_key "$1/qosres.stat" cpus
 }
 
-@test "CPU 1 goes offline and online 20 times under reservations: servers follow, tasks run" {
+@test "CPU 1 goes offline and online $HOTPLUG_ROUNDS times under reservations: servers follow, tasks run" {
 	[ "$NCPUS" -ge 2 ] || skip "needs 2 CPUs"
 	# A reservation of 1.2 CPUs cannot live on one: the offline is refused
 	# and changes nothing.
@@ -78,7 +102,7 @@ servers_on() {
 		spin "$T/$r"
 	done
 
-	for i in $(seq 20); do
+	for i in $(seq "$HOTPLUG_ROUNDS"); do
 		echo 0 >/sys/devices/system/cpu/cpu1/online
 		for r in a b c; do
 			[ "$(servers_on "$T/$r")" = 0 ] || fail "$r on $(servers_on "$T/$r") in round $i"
@@ -91,17 +115,29 @@ servers_on() {
 	done
 }
 
-@test "rmdir races tasks exiting inside reservations: EBUSY while they live, then gone, bandwidth back" {
-	run chrt -o 0 "$CHURN" -n 1000 -j 2 exit "$T"
-	echo "$output"
+@test "rmdir races tasks exiting inside $RACE_CYCLES reservations: EBUSY while they live, then gone, bandwidth back" {
+	run chrt -o 0 "$CHURN" -n "$RACE_CYCLES" -j 2 exit "$T"
+	echo "# $output" >&3
 	assert_success
+	# Each of the 2 workers runs its half.
+	n=$((RACE_CYCLES / 2 * 2))
+	[ "$(churned cycles)" = "$n" ] || fail "not every cycle ran"
+	[ "$(churned admitted)" -gt 0 ] || fail "no reservation was admitted"
+	[ "$(churned "tasks exited")" -ge "$n" ] || fail "tasks missing"
+	# Some rmdir came while tasks still lived.
+	[ "$(churned "rmdir EBUSY")" -gt 0 ] || fail "no rmdir met a task"
 	check_consistent
 }
 
-@test "budget writes racing rmdir: the reservation ends with its cgroup and gives its bandwidth back" {
-	run chrt -o 0 "$CHURN" -n 1000 -j 2 write "$T"
-	echo "$output"
+@test "budget writes racing rmdir of $RACE_CYCLES cgroups: the reservation ends with its cgroup and gives its bandwidth back" {
+	run chrt -o 0 "$CHURN" -n "$RACE_CYCLES" -j 2 write "$T"
+	echo "# $output" >&3
 	assert_success
+	# Each writer exits 0 only on ENODEV: every one raced its rmdir.
+	n=$((RACE_CYCLES / 2 * 2))
+	[ "$(churned cycles)" = "$n" ] || fail "not every cycle ran"
+	[ "$(churned "writers raced")" = "$n" ] || fail "writers missing"
+	[ "$(churned admitted)" -gt 0 ] || fail "no reservation was admitted"
 	[ "$(stat_key "$T/qosres.stat" reserved_bw_ppm)" = 0 ]
 	check_consistent
 }
@@ -198,8 +234,13 @@ os._exit(0)'
 	# A cap that some of the random budgets meet.
 	echo "60000 100000" >"$T/p/qosres.max"
 	run chrt -o 0 "$CHURN" -n "$CHURN_CYCLES" -j 4 migrate "$T/p"
-	echo "$output"
+	echo "# $output" >&3
 	assert_success
+	# Each of the 4 workers runs its quarter, in and out of each cgroup.
+	n=$((CHURN_CYCLES / 4 * 4))
+	[ "$(churned cycles)" = "$n" ] || fail "not every cycle ran"
+	[ "$(churned admitted)" -gt 0 ] || fail "no reservation was admitted"
+	[ "$(churned moves)" = $((2 * n)) ] || fail "moves missing"
 	[ -z "$(find "$T/p" -mindepth 1 -type d)" ]
 	[ "$(stat_key "$T/p/qosres.stat" reserved_bw_ppm)" = 0 ]
 	check_consistent

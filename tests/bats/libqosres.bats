@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# guest: lockdep
+# budget: 50
+# guest: alone
 # libqosres and its AQuoSA layer against the real controller. The C
 # programs are built through pkg-config against the shared library, as a
 # user of the installed library would build them.
@@ -20,6 +21,8 @@ teardown() {
 libtest() {
 	run "$TOOLS/qosres-libtest" "$1" "/${T#"$CG"/}"
 	echo "$output"
+	# What it measured, for the log.
+	grep '^# ' <<<"$output" >&3 || true
 	[ "$status" = 0 ]
 }
 
@@ -88,9 +91,12 @@ key() {
 	[ "$(key Q)" = 20000 ] && [ "$(key P)" = 100000 ]
 	[ "$(key Q_min)" = 10000 ]
 	[ "$(key bandwidth)" = 0.400 ]
+	# Its own measure, the server's time over the 3 s it burned: 200 per
+	# mille, +-7 where the window cuts a period, less when TCG's timers
+	# replenish late, never more (the band of qosres-libtest's attach).
 	share=$(($(key exec_us) * 1000 / $(key wall_us)))
-	echo "share: $share per mille"
-	[ "$share" -ge 150 ] && [ "$share" -le 230 ]
+	echo "# Q/P 20 ms / 100 ms: exec_time over 3 s is $share per mille of a CPU" >&3
+	within "$share" 170 215
 	# 1.9 CPUs fit no placement; Q_min above Q is malformed.
 	[[ "$(key set_huge)" = "-8 "* ]]
 	[[ "$(key set_bad)" = "-3 "* ]]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# budget: 100
 # guest: lockdep
 # qosresctl, the command-line tool: run, set, show, list, top, attach,
 # destroy; what they change, what they print (text and JSON), their exit
@@ -8,7 +9,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-Q=/work/main/build/userspace/qosresctl
+Q=$BATS_TEST_DIRNAME/../../build/userspace/qosresctl
 SECS=${QOSRES_MEASURE_SECONDS:-5}
 
 setup() {
@@ -20,8 +21,9 @@ setup() {
 }
 
 teardown() {
-	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
+	# Each by its pid: a bare wait would wait for bats's timeout watchdog,
+	# a background job of this shell too.
+	[ ${#pids[@]} = 0 ] || { kill -9 "${pids[@]}"; wait "${pids[@]}"; } 2>/dev/null || true
 	qosres_teardown
 	for cg in "$CG"/qosresctl-run-*; do
 		cg_remove "$cg"
