@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# budget: 90
 # Per-user caps and cgroup v2 delegation: an administrator caps a user's
 # parent cgroup with qosres.max, like a disk quota, and delegates it; the
 # user reserves inside the cap and nowhere else.
@@ -17,8 +18,7 @@ setup() {
 }
 
 teardown() {
-	[ ${#pids[@]} = 0 ] || kill "${pids[@]}" 2>/dev/null
-	wait
+	reap -TERM "${pids[@]}"
 	qosres_teardown
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# budget: 30
 # qosres.events: what is counted, and that poll(2) and inotify wake on it.
 
 load helpers
@@ -10,8 +11,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "$waiter" ] && kill "$waiter" 2>/dev/null
-	wait
+	[ -z "$waiter" ] || reap -TERM "$waiter"
 	qosres_teardown
 }
 

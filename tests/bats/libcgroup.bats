@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# budget: 50
 # guest: lockdep
 # libcgroup's tools (Debian 12's cgroup-tools 2.0.2) on qosres: cgcreate,
 # cgset, cgget, cgexec, cgclassify and cgdelete name the cgroup relative
@@ -18,8 +19,7 @@ setup() {
 }
 
 teardown() {
-	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
+	reap "${pids[@]}"
 	qosres_teardown
 }
 

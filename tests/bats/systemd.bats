@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# budget: 150
 # guest: systemd
 # Reservations for systemd units, with systemd 252 as PID 1 in the guest:
 # the drop-in and the slice unit of docs/examples/systemd, as shipped but

@@ -31,9 +31,8 @@ setup() {
 }
 
 teardown() {
-	[ ${#loops[@]} = 0 ] || kill "${loops[@]}" 2>/dev/null
-	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
+	reap -TERM "${loops[@]}"
+	reap "${pids[@]}"
 	echo 1 >/sys/devices/system/cpu/cpu1/online
 	qosres_teardown
 }
