@@ -25,8 +25,9 @@ def stat(cgroup):
     """qosres.stat as a dict, read whole in one go."""
     with open(cgroup + "/qosres.stat") as f:
         text = f.read()
-    return dict(line.split(None, 1) for line in text.splitlines()
-                if " " in line)
+    # A key may have an empty value ("cpus " of a parent): partition keeps it.
+    return {key: value for key, _, value in
+            (line.partition(" ") for line in text.splitlines())}
 
 
 def history(cgroup):
