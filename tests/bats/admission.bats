@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 60
+# budget: 90
 # Admission: per-CPU servers within the limit shared with SCHED_DEADLINE,
 # caps of qosres.max along the ancestors, placement kept and moved.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 60
+# budget: 75
 # guest: lockdep
 # Containers: real crun and runc run an OCI bundle whose
 # linux.resources.unified sets the qosres files, and the container runs in

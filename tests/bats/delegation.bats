@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 90
+# budget: 120
 # Per-user caps and cgroup v2 delegation: an administrator caps a user's
 # parent cgroup with qosres.max, like a disk quota, and delegates it; the
 # user reserves inside the cap and nowhere else.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 150
+# budget: 180
 # Faults: CPU hotplug loops, rmdir racing exits and budget writes, tasks
 # killed or exiting while throttled, a fork storm against pids.max,
 # SIGKILL of a whole reservation, reservations created and destroyed by

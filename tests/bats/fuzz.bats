@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 60
+# budget: 45
 # Hostile writes to every qosres file (tests/tools/qosres-fuzz.c): random
 # bytes, huge, negative and 2^64 numbers, units, blanks, NULs, texts over a
 # page, partial and repeated writes. Each is judged against the contract:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 60
+# budget: 90
 # The qosres interface files: defaults, round trips, and every EINVAL case
 # of the contract leaving the state unchanged.
 

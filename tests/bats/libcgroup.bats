@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 50
+# budget: 75
 # guest: lockdep
 # libcgroup's tools (Debian 12's cgroup-tools 2.0.2) on qosres: cgcreate,
 # cgset, cgget, cgexec, cgclassify and cgdelete name the cgroup relative

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 100
+# budget: 120
 # guest: lockdep
 # qosresctl, the command-line tool: run, set, show, list, top, attach,
 # destroy; what they change, what they print (text and JSON), their exit
