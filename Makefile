@@ -2,7 +2,7 @@
 #
 #   make demo        boot the patched kernel and watch reservations at work
 #   make test        every suite on the debug kernel with short loops, and a
-#                    short demo: about 25 minutes from a clean clone; ends
+#                    short demo: about 35 minutes from a clean clone; ends
 #                    with "N passed, N failed, N skipped"
 #   make test-full   the same suites with KASAN and full-length loops, for
 #                    the coverage make test leaves out (under 85 minutes)
