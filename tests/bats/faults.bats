@@ -37,10 +37,7 @@ setup() {
 }
 
 teardown() {
-	# Each by its pid: a bare wait would wait for bats's timeout watchdog,
-	# a background job of this shell too.
-	[ -z "$agent_pid" ] || { kill -9 "$agent_pid"; wait "$agent_pid"; } 2>/dev/null || true
-	[ ${#pids[@]} = 0 ] || { kill -9 "${pids[@]}"; wait "${pids[@]}"; } 2>/dev/null || true
+	reap $agent_pid "${pids[@]}"
 	[ "$NCPUS" -lt 2 ] || echo 1 >/sys/devices/system/cpu/cpu1/online
 	qosres_teardown
 	check_consistent

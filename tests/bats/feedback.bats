@@ -45,14 +45,8 @@ setup() {
 	chrt -f -p 1 $BASHPID
 }
 
-# Waits for its own children by pid: a bare wait would also wait for the
-# countdown bats runs in the background for BATS_TEST_TIMEOUT.
 teardown() {
-	local pid
-	for pid in $agent_pid $sampler "${pids[@]}"; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	reap $agent_pid $sampler "${pids[@]}"
 	qosres_teardown
 }
 

@@ -21,9 +21,7 @@ setup() {
 }
 
 teardown() {
-	# Each by its pid: a bare wait would wait for bats's timeout watchdog,
-	# a background job of this shell too.
-	[ ${#pids[@]} = 0 ] || { kill -9 "${pids[@]}"; wait "${pids[@]}"; } 2>/dev/null || true
+	reap "${pids[@]}"
 	qosres_teardown
 	for cg in "$CG"/qosresctl-run-*; do
 		cg_remove "$cg"
