@@ -495,6 +495,30 @@ static size_t text_feedback(char *buf)
 	return append(buf, len, "\n");
 }
 
+/*
+ * A well-formed budget and period that ask for every CPU: admission
+ * refuses it (EBUSY) under any cap below that, and under none, by the
+ * per-CPU limit shared with SCHED_DEADLINE (95% of each CPU by default).
+ * Random texts alone do not make sure of an EBUSY in a run.
+ */
+static size_t text_every_cpu(char *buf)
+{
+	static const unsigned long long periods[] = { 10000, 100000, 1000000 };
+	unsigned long long period = periods[random() % 3];
+
+	return snprintf(buf, TEXT_MAX, "%llu %llu\n", period * ncpus, period);
+}
+
+/* A text well formed for the file, more often than by chance. */
+static size_t text_well_formed(enum file_id file, char *buf)
+{
+	if (file == F_FEEDBACK)
+		return text_feedback(buf);
+	if (file == F_BUDGET && random() % 2)
+		return text_every_cpu(buf);
+	return text_tokens(buf);
+}
+
 static size_t text_random_bytes(char *buf)
 {
 	size_t len = random() % 48;
@@ -543,8 +567,7 @@ static size_t hostile_text(enum file_id file, char *buf)
 	if (kind < 7)
 		return text_tokens(buf);
 	if (kind < 10)
-		return file == F_FEEDBACK ? text_feedback(buf)
-					  : text_tokens(buf);
+		return text_well_formed(file, buf);
 	if (kind < 13)
 		return text_mutated(buf);
 	if (kind < 15)
