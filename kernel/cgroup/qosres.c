@@ -557,11 +557,19 @@ static void qosres_fb_workfn(struct kthread_work *work)
 	qosres_lock();
 	if (qr->fb.mode == QOSRES_FB_KERNEL && qr->budget) {
 		seq = edf_rr_history(&qr->rsv, qr->period, usage);
-		n = min(seq - qr->fb_start, QOSRES_HISTORY);
-		if (seq != qr->fb_seq && n) {
-			qr->fb_seq = seq;
+		/*
+		 * No task, no demand to measure: the history starts with the
+		 * first whole period a task can be in.
+		 */
+		if (!cgroup_is_populated(qr->css.cgroup))
+			qr->fb_start = seq + 1;
+		n = seq > qr->fb_start ?
+		    min(seq - qr->fb_start, QOSRES_HISTORY) : 0;
+		if (!n)
+			qr->fb_throttled = edf_rr_nr_throttled(&qr->rsv);
+		else if (seq != qr->fb_seq)
 			qosres_fb_adapt(qr, usage + QOSRES_HISTORY - n, n);
-		}
+		qr->fb_seq = seq;
 		qosres_fb_arm(qr);
 	}
 	qosres_unlock();

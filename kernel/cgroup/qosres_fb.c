@@ -184,9 +184,13 @@ int qosres_fb_controller_index(const char *name, unsigned int len)
  * The next budget from the usage of the last @n periods, oldest first,
  * while @budget is the current one; within p->min..p->max. @throttled
  * counts the times the reservation ran out of budget since the last call.
- * Throttled twice in a row, its demand is taken as unknown, only more than
- * it got: once can be a job a little longer than the others, which the
- * predictor follows. Such a reservation grows by half; if it was granted
+ * A period is taken as exhausted when the caller saw a throttle or its
+ * usage reached the budget (to a 64th): a caller that reads the throttle
+ * count at no fixed point of the period sees two throttles in one call and
+ * none in the next. Exhausted twice in a row, its demand is taken as
+ * unknown, only more than it got: once can be a job a little longer than
+ * the others, which the predictor follows. Such a reservation grows by
+ * half; if it was granted
  * much less than it asked (an eighth, more than rounding), by a cap or for
  * want of room, it asks for its maximum: requests in proportion to grants
  * would keep any split between saturated reservations under a cap as
@@ -200,9 +204,11 @@ unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 {
 	unsigned int window = p->window < n ? p->window : n;
 	unsigned long long prediction = 0, next;
-	int saturated = throttled && st->prev_throttled;
+	int exhausted = throttled ||
+			(n && usage[n - 1] + usage[n - 1] / 64 >= budget);
+	int saturated = exhausted && st->prev_throttled;
 
-	st->prev_throttled = throttled != 0;
+	st->prev_throttled = exhausted;
 	if (window)
 		prediction = qosres_fb_predictors[p->predictor].predict(usage +
 									n - window,

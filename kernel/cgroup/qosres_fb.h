@@ -25,7 +25,7 @@ struct qosres_fb_params {
 struct qosres_fb_state {
 	long long		prev_error;	/* us */
 	unsigned long long	prev_request;	/* us, what it asked then */
-	int			prev_throttled;	/* throttled before that */
+	int			prev_throttled;	/* exhausted before that */
 };
 
 /*

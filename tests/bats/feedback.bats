@@ -67,11 +67,19 @@ wait_budget() {
 }
 
 # sample SECONDS WHAT...: budgets (see lib/sample.py for the others) every
-# 20 ms into $BATS_TEST_TMPDIR/samples, in the background, at a normal
-# priority: the sampler must not take from the tasks it watches.
+# 20 ms into $BATS_TEST_TMPDIR/samples, for at most SECONDS (SIGTERM ends
+# it sooner), in the background, at a normal priority: the sampler must not
+# take from the tasks it watches.
 sample() {
+	rm -f "$BATS_TEST_TMPDIR/samples"
 	chrt -o 0 python3 "$LIB/sample.py" "$BATS_TEST_TMPDIR/samples" "$@" &
 	sampler=$!
+	# Its first line is written before what it watches starts.
+	for _ in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/samples" ] && return 0
+		sleep 0.1
+	done
+	fail "the sampler did not start"
 }
 
 # step NAME [OPTION...]: periodic in $T/NAME, its demand stepping through
@@ -97,7 +105,8 @@ run_step() {
 	local key value pid
 	mkres fb 8000 "$PERIOD"
 	mkres oracle $((LEVELS[0] * (100 + ORACLE_MARGIN) / 100)) "$PERIOD"
-	sample $((STEP_PERIODS * 3 * PERIOD / 1000000 + 2)) \
+	# Until both tasks end, however late they start.
+	sample $((STEP_PERIODS * 3 * PERIOD / 1000000 + 60)) \
 		"$T/fb" "hist:$T/fb" "$T/oracle" "hist:$T/oracle"
 	step fb
 	step oracle -b "$T/oracle/qosres.budget" -m "$ORACLE_MARGIN"
@@ -105,6 +114,7 @@ run_step() {
 		wait "$pid" || fail "periodic failed"
 	done
 	pids=()
+	kill -TERM "$sampler"
 	wait "$sampler"
 	sampler=
 	keep_logs
@@ -160,6 +170,33 @@ assert_adapted() {
 	start_agent
 	run_step
 	assert_adapted
+}
+
+# With no task there is no demand to measure: the budget written stays
+# until a task comes, which then starts with it, not with the minimum.
+@test "an empty adapted reservation keeps its budget until a task comes" {
+	local mode
+	start_agent
+	for mode in kernel agent; do
+		mkdir "$T/$mode"
+		echo "$mode $FEEDBACK" >"$T/$mode/qosres.feedback"
+		mkres "$mode" 8000 "$PERIOD"
+	done
+	sleep 1
+	for mode in kernel agent; do
+		[ "$(<"$T/$mode/qosres.budget")" = 8000 ] ||
+			fail "$mode: budget $(<"$T/$mode/qosres.budget") after 25 empty periods"
+		spin "$T/$mode"
+	done
+	# A hog runs out of budget every period: its budget grows from there.
+	for mode in kernel agent; do
+		for _ in $(seq 50); do
+			[ "$(<"$T/$mode/qosres.budget")" -gt 12000 ] && break
+			sleep 0.1
+		done
+		[ "$(<"$T/$mode/qosres.budget")" -gt 12000 ] ||
+			fail "$mode: a hog's budget is $(<"$T/$mode/qosres.budget")"
+	done
 }
 
 # Each keeps a minimum of 5%: a hog on a budget of a few hundred us

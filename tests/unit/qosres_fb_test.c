@@ -67,6 +67,18 @@ static unsigned long long twice(const struct qosres_fb_params *p,
 	return qosres_fb_budget(p, &st, usage, n, budget, 1);
 }
 
+/* Two steps of the loop that saw no throttle; the second's result. */
+static unsigned long long exhausted_twice(const struct qosres_fb_params *p,
+					  const unsigned long long *usage,
+					  unsigned int n,
+					  unsigned long long budget)
+{
+	struct qosres_fb_state st = { 0 };
+
+	qosres_fb_budget(p, &st, usage, n, budget, 0);
+	return qosres_fb_budget(p, &st, usage, n, budget, 0);
+}
+
 /* One step of the loop, with no memory of earlier ones. */
 static unsigned long long once(const struct qosres_fb_params *p,
 			       const unsigned long long *usage, unsigned int n,
@@ -105,7 +117,13 @@ static void test_track(void)
 	eq(twice(&p, steady, 3, 20000), 30000,
 	   "track: throttled twice in a row, half as much again");
 	eq(once(&p, steady, 3, 20000, 0), 22000,
-	   "track: using the whole budget is not being throttled");
+	   "track: using the whole budget once, the prediction still");
+	eq(exhausted_twice(&p, steady, 3, 20000), 30000,
+	   "track: the whole budget used twice, no throttle seen: half again");
+	eq(exhausted_twice(&p, steady, 3, 20300), 30450,
+	   "track: used to a 64th is used whole");
+	eq(exhausted_twice(&p, steady, 3, 20400), 22000,
+	   "track: a budget a 50th over the usage is not used whole");
 	p.margin = 0;
 	eq(once(&p, steady, 3, 30000, 0), 20000,
 	   "track: margin 0 is the prediction");
@@ -220,7 +238,7 @@ static void test_tables(void)
 
 int main(void)
 {
-	planned = 35;
+	planned = 38;
 	printf("1..%u\n", planned);
 	test_predictors();
 	test_track();

@@ -133,6 +133,18 @@ int cg_rsv_stat(const char *dir, struct cg_rsv_stat *st,
 	return (int)n;
 }
 
+/* 1 if a task is in the cgroup or below it, 0 if none, or -errno. */
+int cg_populated(const char *dir)
+{
+	char buf[256];
+	uint64_t populated;
+	int ret = cg_read(dir, "cgroup.events", buf, sizeof(buf));
+
+	if (!ret)
+		ret = stat_u64(buf, "populated", &populated);
+	return ret ? ret : populated != 0;
+}
+
 /* qosres.max as ppm of a CPU; UINT64_MAX for "max". */
 int cg_max_ppm(const char *dir, uint64_t *ppm)
 {

@@ -21,5 +21,6 @@ struct cg_rsv_stat {
 int cg_rsv_stat(const char *dir, struct cg_rsv_stat *st,
 		unsigned long long *usage, unsigned int max);
 int cg_max_ppm(const char *dir, uint64_t *ppm);
+int cg_populated(const char *dir);
 
 #endif

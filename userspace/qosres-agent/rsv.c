@@ -279,10 +279,18 @@ static void adapt(struct agent *ag, struct rsv *r)
 		memset(&r->state, 0, sizeof(r->state));
 	}
 	r->last_seq = seq;
+	/*
+	 * No task, no demand to measure: the history starts with the first
+	 * whole period a task can be in.
+	 */
+	if (cg_populated(r->path) == 0)
+		r->start_seq = seq + 1;
+	if (seq <= r->start_seq) {
+		r->throttled = throttled;
+		return;
+	}
 	avail = seq - r->start_seq < (uint64_t)n ? seq - r->start_seq :
 						    (unsigned int)n;
-	if (!avail)
-		return;
 
 	if (params.min < BUDGET_MIN)
 		params.min = BUDGET_MIN;

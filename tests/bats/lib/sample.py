@@ -12,7 +12,9 @@ the CLOCK_MONOTONIC time in us, then a column for each WHAT:
                period of 16 ms or more.
 
 A value that cannot be read is "nan". Run at a normal priority, the
-sampler is late when the CPUs are busy: each line has its own time."""
+sampler is late when the CPUs are busy: each line has its own time.
+SIGTERM ends it early, after the last history read."""
+import signal
 import sys
 import time
 
@@ -54,14 +56,17 @@ def main():
     out, seconds, whats = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
     end = time.monotonic() + seconds
     next_history = 0
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     with open(out, "w") as f:
-        while time.monotonic() < end:
+        while time.monotonic() < end and not stop:
             with_history = time.monotonic() >= next_history
             if with_history:
                 next_history = time.monotonic() + 1
             t = now_us()
             values = " ".join(read(w, with_history) for w in whats)
             f.write("%d %s\n" % (t, values))
+            f.flush()
             time.sleep(0.02)
         # A last history read: the periods since the one before.
         if any(w.startswith("hist:") for w in whats):

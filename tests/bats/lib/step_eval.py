@@ -112,6 +112,9 @@ def evaluate(name, log, samples, budget_col, hist_col, period):
     periods = periods_of(log)
     t0, t_end = periods[0][0], periods[-1][0] + period
     budgets = [(t, float(v)) for t, v in column(samples, budget_col)]
+    if not budgets or budgets[0][0] > t0 or budgets[-1][0] < t_end - period:
+        sys.exit("%s: the samples do not cover the run, %d to %d us"
+                 % (name, t0, t_end))
     usage = usage_by_time(column(samples, hist_col), period)
     levels = levels_of(periods)
     phase_usage, phase_late, follows = [], [], []
