@@ -246,11 +246,20 @@ static void edf_rr_cbs_renew(struct edf_rr_server *srv, u64 now)
 	srv->nr_periods++;
 }
 
-/* Wake-up rule: keep the current deadline and runtime if they fit. */
+/*
+ * Wake-up rule: keep the current deadline and runtime if they fit, else a
+ * new period. An overrun left from running out in the kernel (a task that
+ * blocked before it reached the user boundary) is paid back out of it, as
+ * replenishment pays one back.
+ */
 static void edf_rr_cbs_wakeup(struct edf_rr_server *srv, u64 now)
 {
-	if (edf_rr_cbs_overflow(srv, now))
+	s64 debt = min_t(s64, srv->runtime, 0);
+
+	if (edf_rr_cbs_overflow(srv, now)) {
 		edf_rr_cbs_renew(srv, now);
+		srv->runtime += debt;
+	}
 }
 
 /*
@@ -287,27 +296,40 @@ static bool edf_rr_srv_less(struct rb_node *a, const struct rb_node *b)
 			      edf_rr_node_srv(b)->deadline);
 }
 
-static void edf_rr_queue_srv(struct rq *rq, struct edf_rr_server *srv)
+static void edf_rr_queue_srv(struct edf_rr_rq *er, struct edf_rr_server *srv)
 {
 	if (srv->on_queue)
 		return;
-	rb_add_cached(&srv->node, &edf_rr_rq(rq)->queue, edf_rr_srv_less);
+	rb_add_cached(&srv->node, &er->queue, edf_rr_srv_less);
 	srv->on_queue = true;
 }
 
-static void edf_rr_unqueue_srv(struct rq *rq, struct edf_rr_server *srv)
+static void edf_rr_unqueue_srv(struct edf_rr_rq *er, struct edf_rr_server *srv)
 {
 	if (!srv->on_queue)
 		return;
-	rb_erase_cached(&srv->node, &edf_rr_rq(rq)->queue);
+	rb_erase_cached(&srv->node, &er->queue);
 	srv->on_queue = false;
 }
 
-static struct edf_rr_server *edf_rr_first_srv(struct rq *rq)
+static struct edf_rr_server *edf_rr_first_srv(struct edf_rr_rq *er)
 {
-	struct rb_node *left = rb_first_cached(&edf_rr_rq(rq)->queue);
+	struct rb_node *left = rb_first_cached(&er->queue);
 
 	return left ? edf_rr_node_srv(left) : NULL;
+}
+
+/*
+ * The wake-up rule for a server that may be queued already, after its
+ * budget or period changed: a new deadline is a new key, so the server
+ * leaves the EDF queue and comes back in its place.
+ */
+static void edf_rr_wakeup_srv(struct edf_rr_rq *er, struct edf_rr_server *srv,
+			      u64 now)
+{
+	edf_rr_unqueue_srv(er, srv);
+	edf_rr_cbs_wakeup(srv, now);
+	edf_rr_queue_srv(er, srv);
 }
 
 /* The first task of a server: RT priorities first, then round robin. */
@@ -351,6 +373,11 @@ static void edf_rr_check_preempt(struct rq *rq, struct task_struct *p)
 		resched_curr(rq);
 }
 
+/*
+ * Enforce the budget to the microsecond, whatever the HRTICK features say:
+ * at the tick, a hard server overruns by up to a tick and pays it back out
+ * of its next period, and round robin drifts by as much.
+ */
 static void edf_rr_start_hrtick(struct rq *rq, struct task_struct *p)
 {
 #ifdef CONFIG_SCHED_HRTICK
@@ -443,16 +470,35 @@ static void edf_rr_unpark(struct edf_rr_server *srv)
 		se->parked = 0;
 }
 
+/*
+ * The tasks of a throttled server cannot run: they leave rq->nr_running,
+ * as CFS bandwidth control takes out a throttled group's, so that the CPU
+ * counts as idle, CFS's fast pick path and newidle balance stay open, and
+ * load figures hold what can run. Enqueue and dequeue count a task only
+ * while its server is not throttled.
+ */
+static void edf_rr_set_throttled(struct rq *rq, struct edf_rr_server *srv,
+				 bool throttled)
+{
+	if (srv->throttled == throttled)
+		return;
+	srv->throttled = throttled;
+	if (throttled)
+		sub_nr_running(rq, srv->nr_queued);
+	else
+		add_nr_running(rq, srv->nr_queued);
+}
+
 static void edf_rr_unthrottle(struct rq *rq, struct edf_rr_server *srv)
 {
 	u64 now = rq_clock(rq);
 
-	srv->throttled = false;
+	edf_rr_set_throttled(rq, srv, false);
 	srv->throttled_time += now - srv->throttled_at;
 	edf_rr_cbs_replenish(srv, now);
 	edf_rr_unpark(srv);
 	if (srv->nr_queued) {
-		edf_rr_queue_srv(rq, srv);
+		edf_rr_queue_srv(edf_rr_rq(rq), srv);
 		edf_rr_check_preempt(rq, edf_rr_first_task(srv));
 	}
 	edf_rr_recall(rq, srv->rsv);
@@ -464,8 +510,8 @@ static void edf_rr_unthrottle(struct rq *rq, struct edf_rr_server *srv)
  */
 static void edf_rr_throttle(struct rq *rq, struct edf_rr_server *srv)
 {
-	edf_rr_unqueue_srv(rq, srv);
-	srv->throttled = true;
+	edf_rr_unqueue_srv(edf_rr_rq(rq), srv);
+	edf_rr_set_throttled(rq, srv, true);
 	srv->throttled_at = rq_clock(rq);
 	srv->nr_throttled++;
 	irq_work_queue(&srv->rsv->notify);
@@ -485,7 +531,12 @@ static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
 
 	rq_lock(rq, &rf);
 	update_rq_clock(rq);
-	if (srv->throttled && srv->dl_runtime)
+	/*
+	 * The server may have been released, placed again and throttled
+	 * anew while this expiry waited for the lock: the timer is then
+	 * armed again, and that later expiry ends the new throttle.
+	 */
+	if (srv->throttled && srv->dl_runtime && !hrtimer_is_queued(timer))
 		edf_rr_unthrottle(rq, srv);
 	rq_unlock(rq, &rf);
 	return HRTIMER_NORESTART;
@@ -493,13 +544,36 @@ static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
 
 /*
  * Interrupted in user space, @rq's current task is preempted, if at all, on
- * its way back there: at the user boundary, parked already.
+ * its way back there: at the user boundary, parked already. The interrupted
+ * context is this CPU's: of another CPU's task (a remote wake-up or
+ * dequeue charging it) nothing is known, and it is taken as in the kernel.
  */
-static bool edf_rr_in_user(void)
+static bool edf_rr_in_user(struct rq *rq)
 {
 	struct pt_regs *regs = get_irq_regs();
 
-	return in_hardirq() && regs && user_mode(regs);
+	return cpu_of(rq) == smp_processor_id() && in_hardirq() && regs &&
+	       user_mode(regs);
+}
+
+static void edf_rr_defer_park(struct task_struct *p, struct edf_rr_rsv *rsv);
+
+/*
+ * Out of budget inside the kernel, a user task of a hard reservation runs
+ * on in its server to the user boundary, where it parks and throttles the
+ * server (edf_rr_park_current()), as upstream CFS bandwidth control lets a
+ * throttled task run to the boundary. Sent to the background there and
+ * then, it would wait in CFS at nice 0 behind any nice -20 hogs, whose
+ * turns EEVDF gives first for hundreds of ms. The overrun is charged, and
+ * paid back at replenishment; a task still in the kernel a tick past the
+ * budget goes to the background.
+ */
+static bool edf_rr_drains(struct task_struct *p, struct edf_rr_server *srv)
+{
+	if (-srv->runtime >= TICK_NSEC)
+		return false;
+	edf_rr_defer_park(p, srv->rsv);
+	return test_bit(EDF_RR_PARKING, &p->edf_rr.pending);
 }
 
 /*
@@ -525,7 +599,10 @@ static void update_curr_edf_rr(struct rq *rq)
 	edf_rr_account(srv, rq_clock(rq), delta);
 	srv->runtime -= delta;
 	if (srv->runtime <= 0 && !srv->throttled) {
-		curr->edf_rr.parked = edf_rr_in_user();
+		if (!curr->edf_rr.parked && !edf_rr_in_user(rq) &&
+		    edf_rr_drains(curr, srv))
+			return;
+		curr->edf_rr.parked = curr->edf_rr.parked || edf_rr_in_user(rq);
 		edf_rr_throttle(rq, srv);
 		resched_curr(rq);
 	}
@@ -563,11 +640,10 @@ static void enqueue_task_edf_rr(struct rq *rq, struct task_struct *p,
 	if ((flags & ENQUEUE_WAKEUP) || !p->edf_rr.slice)
 		p->edf_rr.slice = EDF_RR_SLICE;
 	edf_rr_queue_task(srv, p, flags & ENQUEUE_HEAD);
-	add_nr_running(rq, 1);
-	if (!srv->nr_queued++ && srv->dl_runtime && !srv->throttled) {
-		edf_rr_cbs_wakeup(srv, rq_clock(rq));
-		edf_rr_queue_srv(rq, srv);
-	}
+	if (!srv->throttled)
+		add_nr_running(rq, 1);
+	if (!srv->nr_queued++ && srv->dl_runtime && !srv->throttled)
+		edf_rr_wakeup_srv(edf_rr_rq(rq), srv, rq_clock(rq));
 	if (!edf_rr_serves(srv, p))
 		edf_rr_request_switch(rq, p);
 }
@@ -579,9 +655,10 @@ static bool dequeue_task_edf_rr(struct rq *rq, struct task_struct *p,
 
 	update_curr_edf_rr(rq);
 	list_del_init(&p->edf_rr.run_node);
-	sub_nr_running(rq, 1);
+	if (!srv->throttled)
+		sub_nr_running(rq, 1);
 	if (!--srv->nr_queued)
-		edf_rr_unqueue_srv(rq, srv);
+		edf_rr_unqueue_srv(edf_rr_rq(rq), srv);
 	return true;
 }
 
@@ -610,7 +687,7 @@ static struct task_struct *pick_task_edf_rr(struct rq *rq)
 
 	if (!static_branch_unlikely(&edf_rr_used))
 		return NULL;
-	srv = edf_rr_first_srv(rq);
+	srv = edf_rr_first_srv(edf_rr_rq(rq));
 	if (!srv)
 		return NULL;
 	/* Back to run: it will be in the kernel again. */
@@ -621,15 +698,34 @@ static struct task_struct *pick_task_edf_rr(struct rq *rq)
 
 static void edf_rr_queue_push(struct rq *rq, struct task_struct *p);
 
+/*
+ * __schedule() clears the hrtick only under the HRTICK features, off by
+ * default: left armed, it would tick the next task. Not waiting for a
+ * callback that is running already, which needs this rq's lock: that one
+ * ticks the next task once.
+ */
+static void edf_rr_clear_hrtick(struct rq *rq)
+{
+#ifdef CONFIG_SCHED_HRTICK
+	hrtimer_try_to_cancel(&rq->hrtick_timer);
+#endif
+}
+
+/*
+ * Without @next it is a change (class, affinity, cgroup), outside
+ * __schedule(), which runs no balance callback: a push queued then would
+ * still be pending at the next pin. The switch away that follows pushes.
+ */
 static void put_prev_task_edf_rr(struct rq *rq, struct task_struct *p,
 				 struct task_struct *next)
 {
 	update_curr_edf_rr(rq);
+	edf_rr_clear_hrtick(rq);
 	if (!task_on_rq_queued(p))
 		return;
 	if (!edf_rr_serves(p->edf_rr.srv, p))
 		edf_rr_request_switch(rq, p);
-	else if (p->edf_rr.srv->throttled)
+	else if (next && p->edf_rr.srv->throttled)
 		edf_rr_queue_push(rq, p);
 }
 
@@ -650,7 +746,7 @@ static void task_tick_edf_rr(struct rq *rq, struct task_struct *p, int queued)
 		peers = rt_prio(p->prio) ? &p->edf_rr.srv->rt_tasks :
 					   &p->edf_rr.srv->tasks;
 		if (!list_is_singular(peers)) {
-			p->edf_rr.parked = edf_rr_in_user();
+			p->edf_rr.parked = edf_rr_in_user(rq);
 			edf_rr_requeue(p);
 			resched_curr(rq);
 			return;
@@ -1055,6 +1151,24 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 	return cpu;
 }
 
+/*
+ * Current @p at the user boundary: parked, and if it ran its server out in
+ * the kernel (edf_rr_drains()), the server throttles now.
+ */
+static void edf_rr_park_current(struct rq *rq, struct task_struct *p)
+{
+	struct edf_rr_server *srv = p->edf_rr.srv;
+
+	p->edf_rr.parked = 1;
+	if (p->sched_class != &edf_rr_sched_class)
+		return;
+	update_curr_edf_rr(rq);
+	if (srv->dl_runtime && !srv->throttled && srv->runtime <= 0) {
+		edf_rr_throttle(rq, srv);
+		resched_curr(rq);
+	}
+}
+
 /* Settle @p; @park: it is current, at the return to user space. */
 static void edf_rr_settle(struct task_struct *p, bool park)
 {
@@ -1066,7 +1180,7 @@ static void edf_rr_settle(struct task_struct *p, bool park)
 	rq = task_rq_lock(p, &rf);
 	update_rq_clock(rq);
 	if (park)
-		p->edf_rr.parked = 1;
+		edf_rr_park_current(rq, p);
 	cpu = edf_rr_settle_locked(rq, p);
 	/*
 	 * The class change may have queued balance callbacks; take them
@@ -1167,16 +1281,18 @@ static void edf_rr_apply_server(struct edf_rr_rsv *rsv, int cpu)
 	update_rq_clock(rq);
 	if (runtime == srv->dl_runtime && period == srv->dl_period)
 		goto unlock;
+	/* What ran until now is charged under the old parameters. */
+	update_curr_edf_rr(rq);
 	if (!runtime) {
-		edf_rr_unqueue_srv(rq, srv);
+		edf_rr_unqueue_srv(edf_rr_rq(rq), srv);
 		hrtimer_try_to_cancel(&srv->timer);
-		srv->throttled = false;
+		edf_rr_set_throttled(rq, srv, false);
 		srv->dl_runtime = 0;
 		edf_rr_evict(rq, srv);
 		goto unlock;
 	}
 	if (!srv->dl_runtime) {
-		srv->throttled = false;
+		edf_rr_set_throttled(rq, srv, false);
 		srv->runtime = 0;
 		srv->deadline = 0;
 	}
@@ -1187,10 +1303,13 @@ static void edf_rr_apply_server(struct edf_rr_rsv *rsv, int cpu)
 	srv->dl_period = period;
 	srv->runtime = min_t(s64, srv->runtime, runtime);
 	if (srv->nr_queued && !srv->throttled) {
-		edf_rr_cbs_wakeup(srv, rq_clock(rq));
-		edf_rr_queue_srv(rq, srv);
+		edf_rr_wakeup_srv(edf_rr_rq(rq), srv, rq_clock(rq));
 		edf_rr_check_preempt(rq, edf_rr_first_task(srv));
 	}
+	/* A running task's enforcement follows the new runtime. */
+	if (rq->curr->sched_class == &edf_rr_sched_class &&
+	    rq->curr->edf_rr.srv == srv)
+		edf_rr_start_hrtick(rq, rq->curr);
 	edf_rr_recall(rq, rsv);
 unlock:
 	rq_unlock_irqrestore(rq, &rf);

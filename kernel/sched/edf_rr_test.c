@@ -197,6 +197,12 @@ static void edf_rr_test_cbs_wakeup(struct kunit *test)
 	edf_rr_cbs_wakeup(srv, MS(1000));
 	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1100));
 	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(30));
+
+	/* An overrun from the kernel is paid back out of the new period. */
+	srv = cbs_server(test, 30, 100, -2, 1050);
+	edf_rr_cbs_wakeup(srv, MS(1000));
+	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1100));
+	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(28));
 }
 
 /* Replenishment at the deadline pays back an overrun. */
@@ -248,6 +254,32 @@ static void edf_rr_test_cbs_overflow(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, edf_rr_cbs_overflow(srv, now));
 }
 
+/*
+ * A budget write to a queued server whose deadline has passed renews it:
+ * the server must move behind one whose deadline is now earlier.
+ */
+static void edf_rr_test_wakeup_requeues(struct kunit *test)
+{
+	struct edf_rr_rq *er = kunit_kzalloc(test, sizeof(*er), GFP_KERNEL);
+	struct edf_rr_server *a = cbs_server(test, 30, 100, 1, 1010);
+	struct edf_rr_server *b = cbs_server(test, 30, 100, 5, 1050);
+
+	KUNIT_ASSERT_NOT_NULL(test, er);
+	er->queue = RB_ROOT_CACHED;
+	edf_rr_queue_srv(er, a);
+	edf_rr_queue_srv(er, b);
+	KUNIT_EXPECT_PTR_EQ(test, edf_rr_first_srv(er), a);
+
+	edf_rr_wakeup_srv(er, a, MS(1020));
+	KUNIT_EXPECT_EQ(test, a->deadline, MS(1120));
+	KUNIT_EXPECT_PTR_EQ(test, edf_rr_first_srv(er), b);
+
+	/* A deadline that still fits stays, and so does the order. */
+	edf_rr_wakeup_srv(er, b, MS(1030));
+	KUNIT_EXPECT_EQ(test, b->deadline, MS(1050));
+	KUNIT_EXPECT_PTR_EQ(test, edf_rr_first_srv(er), b);
+}
+
 /* Who waits for a throttled server: hard mode's parked tasks, no others. */
 static void edf_rr_test_serves(struct kunit *test)
 {
@@ -288,6 +320,7 @@ static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_cbs_replenish),
 	KUNIT_CASE(edf_rr_test_cbs_postpone),
 	KUNIT_CASE(edf_rr_test_cbs_overflow),
+	KUNIT_CASE(edf_rr_test_wakeup_requeues),
 	KUNIT_CASE(edf_rr_test_serves),
 	{}
 };

@@ -210,6 +210,25 @@ is() {
 	near "usage_usec" "$u" 300 $MARGIN
 }
 
+# procs_running in /proc/stat sums the CPUs' nr_running: the reader, the
+# hog while its server has budget (10% of the time), and now and then a
+# kernel thread. Counted while throttled too, the hog would make it 2.
+@test "a throttled hard reservation's task does not count as running" {
+	mkres a 10000
+	spin "$T/a"
+	sleep 0.5
+	read -r median mean < <(python3 -c '
+import statistics, time
+seen = []
+for _ in range(200):
+    with open("/proc/stat") as f:
+        seen += [int(l.split()[1]) for l in f if l.startswith("procs_running")]
+    time.sleep(0.005)
+print(round(statistics.median(seen)), round(statistics.mean(seen) * 100))')
+	echo "# procs_running over 200 reads: median $median, mean $mean/100" >&3
+	[ "$median" = 1 ] || fail "procs_running's median is $median"
+}
+
 @test "in soft mode the hog runs on past its budget when CPUs are idle" {
 	mkres a 30000
 	echo soft >"$T/a/qosres.mode"
