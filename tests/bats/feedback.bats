@@ -131,10 +131,12 @@ run_step() {
 # The job logs and samples of a test, for a look after the run: in the
 # results directory when the harness runs the suite.
 keep_logs() {
-	local dir=${QOSRES_RESULTS:-}/feedback-logs/$BATS_TEST_NUMBER
+	local dir=${QOSRES_RESULTS:-}/feedback-logs/$BATS_TEST_NUMBER f
 	[ -n "${QOSRES_RESULTS:-}" ] || return 0
-	mkdir -p "$dir" &&
-		cp "$BATS_TEST_TMPDIR"/{fb.log,oracle.log,samples} "$dir"
+	mkdir -p "$dir"
+	for f in "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/samples; do
+		[ ! -e "$f" ] || cp "$f" "$dir"
+	done
 }
 
 # The aims: at most 5% of the periods late, the mean budget at most 1.3
@@ -219,6 +221,7 @@ assert_adapted() {
 	sample 8 "$T/p/x" "$T/p/y" "ppm:$T/p"
 	wait "$sampler"
 	sampler=
+	keep_logs
 	# The highest sum seen, and each budget's median over the last half.
 	read -r peak x y < <(python3 -c '
 import sys, statistics

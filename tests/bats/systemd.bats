@@ -7,7 +7,7 @@
 
 load helpers
 
-SECS=${QOSRES_MEASURE_SECONDS:-6}
+SECS=${QOSRES_MEASURE_SECONDS:-3}
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 QOSRESCTL=$TOP/build/userspace/qosresctl
 UNITS=/run/systemd/system
