@@ -246,20 +246,11 @@ static void edf_rr_cbs_renew(struct edf_rr_server *srv, u64 now)
 	srv->nr_periods++;
 }
 
-/*
- * Wake-up rule: keep the current deadline and runtime if they fit, else a
- * new period. An overrun left from running out in the kernel (a task that
- * blocked before it reached the user boundary) is paid back out of it, as
- * replenishment pays one back.
- */
+/* Wake-up rule: keep the current deadline and runtime if they fit. */
 static void edf_rr_cbs_wakeup(struct edf_rr_server *srv, u64 now)
 {
-	s64 debt = min_t(s64, srv->runtime, 0);
-
-	if (edf_rr_cbs_overflow(srv, now)) {
+	if (edf_rr_cbs_overflow(srv, now))
 		edf_rr_cbs_renew(srv, now);
-		srv->runtime += debt;
-	}
 }
 
 /*
@@ -657,8 +648,16 @@ static bool dequeue_task_edf_rr(struct rq *rq, struct task_struct *p,
 	list_del_init(&p->edf_rr.run_node);
 	if (!srv->throttled)
 		sub_nr_running(rq, 1);
-	if (!--srv->nr_queued)
+	if (!--srv->nr_queued) {
 		edf_rr_unqueue_srv(edf_rr_rq(rq), srv);
+		/*
+		 * Out of budget in the kernel (edf_rr_drains()) and blocked
+		 * there: hard CBS throttles it until its deadline, else the
+		 * wake-up rule would give it a new budget at once.
+		 */
+		if (srv->dl_runtime && !srv->throttled && srv->runtime <= 0)
+			edf_rr_throttle(rq, srv);
+	}
 	return true;
 }
 

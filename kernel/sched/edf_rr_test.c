@@ -197,12 +197,6 @@ static void edf_rr_test_cbs_wakeup(struct kunit *test)
 	edf_rr_cbs_wakeup(srv, MS(1000));
 	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1100));
 	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(30));
-
-	/* An overrun from the kernel is paid back out of the new period. */
-	srv = cbs_server(test, 30, 100, -2, 1050);
-	edf_rr_cbs_wakeup(srv, MS(1000));
-	KUNIT_EXPECT_EQ(test, srv->deadline, MS(1100));
-	KUNIT_EXPECT_EQ(test, srv->runtime, (s64)MS(28));
 }
 
 /* Replenishment at the deadline pays back an overrun. */
