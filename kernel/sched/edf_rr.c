@@ -590,10 +590,11 @@ static void update_curr_edf_rr(struct rq *rq)
 	edf_rr_account(srv, rq_clock(rq), delta);
 	srv->runtime -= delta;
 	if (srv->runtime <= 0 && !srv->throttled) {
-		if (!curr->edf_rr.parked && !edf_rr_in_user(rq) &&
-		    edf_rr_drains(curr, srv))
+		bool at_user = curr->edf_rr.parked || edf_rr_in_user(rq);
+
+		if (!at_user && edf_rr_drains(curr, srv))
 			return;
-		curr->edf_rr.parked = curr->edf_rr.parked || edf_rr_in_user(rq);
+		curr->edf_rr.parked = at_user;
 		edf_rr_throttle(rq, srv);
 		resched_curr(rq);
 	}
