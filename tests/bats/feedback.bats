@@ -57,13 +57,15 @@ start_agent() {
 	agent_pid=$!
 }
 
-# wait_budget CGROUP BUDGET: up to 5 s for the budget to become BUDGET.
+# wait_budget CGROUP BUDGET [OP]: up to 5 s for the budget to become
+# BUDGET, or to compare so with it (OP: test(1)'s -gt, -ge, ...).
 wait_budget() {
+	local op=${3:--eq}
 	for _ in $(seq 50); do
-		[ "$(<"$1/qosres.budget")" = "$2" ] && return 0
+		[ "$(<"$1/qosres.budget")" "$op" "$2" ] && return 0
 		sleep 0.1
 	done
-	fail "budget $(<"$1/qosres.budget"), not $2"
+	fail "$1: budget $(<"$1/qosres.budget"), not $op $2"
 }
 
 # sample SECONDS WHAT...: budgets (see lib/sample.py for the others) every
@@ -192,12 +194,7 @@ assert_adapted() {
 	done
 	# A hog runs out of budget every period: its budget grows from there.
 	for mode in kernel agent; do
-		for _ in $(seq 50); do
-			[ "$(<"$T/$mode/qosres.budget")" -gt 12000 ] && break
-			sleep 0.1
-		done
-		[ "$(<"$T/$mode/qosres.budget")" -gt 12000 ] ||
-			fail "$mode: a hog's budget is $(<"$T/$mode/qosres.budget")"
+		wait_budget "$T/$mode" 12000 -gt
 	done
 }
 
