@@ -17,8 +17,8 @@ PERIOD=40000
 # The demand: 10%, 50%, then 20% of a CPU, each level for STEP_PERIODS
 # periods of 40 ms. Jobs need exactly that much CPU time (periodic runs by
 # its thread's CPU clock), so the demand is known whatever TCG's speed.
-# 150 periods a level: 5% late is 22 periods, and the 10 periods a step
-# may take to follow are a fifteenth of its level.
+# 150 periods a level: 5% late is 22 periods, and the FOLLOW periods a
+# step may take are a twentieth of its level.
 STEP_PERIODS=${QOSRES_STEP_PERIODS:-150}
 LEVELS=(4000 20000 8000)
 # The oracle's budget is each level's demand plus ORACLE_MARGIN percent:
@@ -32,6 +32,12 @@ LEVELS=(4000 20000 8000)
 ORACLE_MARGIN=20
 MARGIN=15
 FEEDBACK="predictor=max window=3 margin=$MARGIN"
+# Periods a step may take. Up to 5 times the demand: the first period
+# short of budget may be a long job, the second grows the budget by half,
+# and 4 more such reach 23000 us from 4600, about 6 periods; 2 more for
+# the sampler's and the loop's lag. Grown only by the margin, as with no
+# rule for saturation, it would take 11.
+FOLLOW=8
 # The adapted reservation may miss this many more periods than the oracle:
 # after the step up to 50% its budget grows from 10% for a few periods, and
 # the work left over takes a few more to catch up.
@@ -142,7 +148,7 @@ keep_logs() {
 }
 
 # The aims: at most 5% of the periods late, the mean budget at most 1.3
-# times the mean demand, each step followed within 10 periods. Against the
+# times the mean demand, each step followed within FOLLOW periods. Against the
 # oracle, which sees the same TCG at the same time: at most LATE_SLACK
 # periods more late, and at most 10% more budget on average.
 assert_adapted() {
@@ -157,7 +163,7 @@ assert_adapted() {
 	[ $((a_budget * 100)) -le $((o_budget * 110)) ] ||
 		fail "mean budget $a_budget us, the oracle's $o_budget us"
 	for f in ${a_follow//,/ }; do
-		[ "$f" -le 10 ] || fail "followed the steps in $a_follow periods"
+		[ "$f" -le $FOLLOW ] || fail "followed the steps in $a_follow periods"
 	done
 }
 

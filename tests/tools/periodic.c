@@ -25,11 +25,12 @@
  * late or never started counts as missed.
  *
  * -l JOB_LOG: one line per period, "release_us run_us response_us cpu_us
- * late": the release (CLOCK_MONOTONIC), the job's demand, the time from
- * release to its end, the CPU time the thread took since the job before
- * ended (the demand and a little more), and 1 if it ended after its
- * deadline. A period that went by while the job before ran late has no
- * job: response and cpu_us -1, late 1.
+ * late stall_us": the release (CLOCK_MONOTONIC), the job's demand, the
+ * time from release to its end, the CPU time the thread took since the
+ * job before ended (the demand and a little more), 1 if it ended after its
+ * deadline, and the longest step of its CPU clock while it burned (a vCPU
+ * stall charged to it, see burn()). A period that went by while the job
+ * before ran late has no job: response, cpu_us and stall_us -1, late 1.
  *
  * -b BUDGET_FILE: an oracle that knows the schedule. Before the first job
  * of each level, write RUN_US plus MARGIN percent (-m, default 0) to
@@ -93,18 +94,24 @@ static void sleep_until(int64_t when_ns)
 /*
  * Run on the CPU until this thread's CPU clock is at @until_ns; returns
  * the clock then. Time stolen from the vCPU while it runs counts, as it
- * does for the reservation that serves it.
+ * does for the reservation that serves it: *@stall_ns is the longest step
+ * of the clock between two of its reads, a few us of work apart, so a
+ * step of milliseconds is such a stall.
  */
-static int64_t burn(int64_t until_ns)
+static int64_t burn(int64_t until_ns, int64_t *stall_ns)
 {
 	volatile unsigned long sink = 0;
-	int64_t now;
+	int64_t now = clock_ns(CLOCK_THREAD_CPUTIME_ID), before;
 
-	do {
+	*stall_ns = 0;
+	while (now < until_ns) {
 		for (int i = 0; i < 1000; i++)
 			sink += i;
+		before = now;
 		now = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	} while (now < until_ns);
+		if (now - before > *stall_ns)
+			*stall_ns = now - before;
+	}
 	return now;
 }
 
@@ -242,22 +249,23 @@ struct run {
 
 /* The line of one period in the job log: @cpu < 0 for no job. */
 static void log_period(struct run *r, const struct level *l,
-		       int64_t response, int64_t cpu, int late)
+		       int64_t response, int64_t cpu, int late, int64_t stall)
 {
 	if (!r->log)
 		return;
-	fprintf(r->log, "%lld %lld %lld %lld %d\n",
+	fprintf(r->log, "%lld %lld %lld %lld %d %lld\n",
 		(long long)(r->release / NSEC_PER_USEC),
 		(long long)(l->run_ns / NSEC_PER_USEC),
 		(long long)(response < 0 ? -1 : response / NSEC_PER_USEC),
-		(long long)(cpu < 0 ? -1 : cpu / NSEC_PER_USEC), late);
+		(long long)(cpu < 0 ? -1 : cpu / NSEC_PER_USEC), late,
+		(long long)(stall < 0 ? -1 : stall / NSEC_PER_USEC));
 }
 
 /* Run the job of the current period; false when the schedule is over. */
 static int run_job(struct run *r)
 {
 	const struct level *l = level_of(r->o, r->st.periods);
-	int64_t cpu, response;
+	int64_t cpu, response, stall;
 
 	if (!l)
 		return 0;
@@ -267,7 +275,7 @@ static int run_job(struct run *r)
 	}
 	r->level = l;
 	r->st.periods++;
-	cpu = burn(r->cpu_mark + l->run_ns) - r->cpu_mark;
+	cpu = burn(r->cpu_mark + l->run_ns, &stall) - r->cpu_mark;
 	r->cpu_mark += cpu;
 	response = clock_ns(CLOCK_MONOTONIC) - r->release;
 	r->st.jobs++;
@@ -275,7 +283,7 @@ static int run_job(struct run *r)
 		r->st.missed++;
 	if (response > r->st.worst_ns)
 		r->st.worst_ns = response;
-	log_period(r, l, response, cpu, response > r->o->period_ns);
+	log_period(r, l, response, cpu, response > r->o->period_ns, stall);
 	return 1;
 }
 
@@ -289,7 +297,7 @@ static void skip_missed(struct run *r, int64_t now, int64_t end)
 	       (l = level_of(r->o, r->st.periods))) {
 		r->st.periods++;
 		r->st.missed++;
-		log_period(r, l, -1, -1, 1);
+		log_period(r, l, -1, -1, 1, -1);
 		r->release += r->o->period_ns;
 	}
 }
