@@ -567,6 +567,12 @@ static bool edf_rr_drains(struct task_struct *p, struct edf_rr_server *srv)
 	return test_bit(EDF_RR_PARKING, &p->edf_rr.pending);
 }
 
+/* Out of budget, not throttled yet: it just ran out, or it drains. */
+static bool edf_rr_overdrawn(const struct edf_rr_server *srv)
+{
+	return srv->dl_runtime && !srv->throttled && srv->runtime <= 0;
+}
+
 /*
  * Charge the running task's server; throttle it when it runs out. Time run
  * after the throttle, until the switch away, is charged too: the
@@ -589,7 +595,7 @@ static void update_curr_edf_rr(struct rq *rq)
 		return;
 	edf_rr_account(srv, rq_clock(rq), delta);
 	srv->runtime -= delta;
-	if (srv->runtime <= 0 && !srv->throttled) {
+	if (edf_rr_overdrawn(srv)) {
 		bool at_user = curr->edf_rr.parked || edf_rr_in_user(rq);
 
 		if (!at_user && edf_rr_drains(curr, srv))
@@ -656,7 +662,7 @@ static bool dequeue_task_edf_rr(struct rq *rq, struct task_struct *p,
 		 * there: hard CBS throttles it until its deadline, else the
 		 * wake-up rule would give it a new budget at once.
 		 */
-		if (srv->dl_runtime && !srv->throttled && srv->runtime <= 0)
+		if (edf_rr_overdrawn(srv))
 			edf_rr_throttle(rq, srv);
 	}
 	return true;
@@ -1118,6 +1124,7 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 {
 	struct edf_rr_rsv *rsv = NULL;
 	const struct sched_class *class;
+	struct edf_rr_server *srv;
 	int cpu = -1;
 
 	if (!(p->flags & PF_EXITING))
@@ -1129,8 +1136,18 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 		if (cpu < 0 && !p->edf_rr.parked)
 			edf_rr_defer_park(p, rsv);
 	}
-	/* Parked only while it waits for a throttled server. */
-	if (cpu < 0 || !READ_ONCE(per_cpu_ptr(rsv->srv, cpu)->throttled))
+	/*
+	 * Parked only while it waits for a throttled server: one running on
+	 * a server of its reservation waits on that one until the switch
+	 * away pushes it to @cpu's, else it would go to the background in
+	 * between.
+	 */
+	srv = cpu >= 0 ? per_cpu_ptr(rsv->srv, cpu) : NULL;
+	if (srv && task_current(rq, p) &&
+	    p->sched_class == &edf_rr_sched_class &&
+	    p->edf_rr.srv->rsv == rsv && p->edf_rr.srv->dl_runtime)
+		srv = p->edf_rr.srv;
+	if (!srv || !READ_ONCE(srv->throttled))
 		p->edf_rr.parked = 0;
 
 	class = __setscheduler_class(p, p->policy, p->prio);
@@ -1163,7 +1180,7 @@ static void edf_rr_park_current(struct rq *rq, struct task_struct *p)
 	if (p->sched_class != &edf_rr_sched_class)
 		return;
 	update_curr_edf_rr(rq);
-	if (srv->dl_runtime && !srv->throttled && srv->runtime <= 0) {
+	if (edf_rr_overdrawn(srv)) {
 		edf_rr_throttle(rq, srv);
 		resched_curr(rq);
 	}
