@@ -32,11 +32,11 @@ LEVELS=(4000 20000 8000)
 ORACLE_MARGIN=20
 MARGIN=15
 FEEDBACK="predictor=max window=3 margin=$MARGIN"
-# Periods a step may take. Up to 5 times the demand: the first period
-# short of budget may be a long job, the second grows the budget by half,
-# and 4 more such reach 23000 us from 4600, about 6 periods; 2 more for
-# the sampler's and the loop's lag. Grown only by the margin, as with no
-# rule for saturation, it would take 11.
+# Periods a step may take. The step up is to 5 times the demand: the
+# first period short of budget may be a long job, the second grows the
+# budget by half, and 4 more such reach 23000 us from 4600, about 6
+# periods; 2 more for the sampler's and the loop's lag. Grown only by the
+# margin, as with no rule for saturation, it would take 11.
 FOLLOW=8
 # The adapted reservation may miss this many more periods than the oracle:
 # after the step up to 50% its budget grows from 10% for a few periods, and
@@ -148,8 +148,8 @@ keep_logs() {
 }
 
 # The aims: at most 5% of the periods late, the mean budget at most 1.3
-# times the mean demand, each step followed within FOLLOW periods. Against the
-# oracle, which sees the same TCG at the same time: at most LATE_SLACK
+# times the mean demand, each step followed within FOLLOW periods. Against
+# the oracle, which sees the same TCG at the same time: at most LATE_SLACK
 # periods more late, and at most 10% more budget on average.
 assert_adapted() {
 	local f
