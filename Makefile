@@ -1,17 +1,19 @@
 # qosres: adaptive CPU reservations for Linux 6.12.
 #
 #   make demo        boot the patched kernel and watch reservations at work
-#   make test        every suite on the debug kernel with short loops, and a
-#                    short demo: about 35 minutes from a clean clone; ends
+#   make test        every suite on the test kernel with short loops, and a
+#                    short demo: about 25 minutes from a clean clone; ends
 #                    with "N passed, N failed, N skipped"
-#   make test-full   the same suites with KASAN and full-length loops, for
-#                    the coverage make test leaves out (under 85 minutes)
+#   make test-full   the same suites under lockdep, with KASAN and
+#                    full-length loops, for the coverage make test leaves
+#                    out (under 85 minutes)
 #   make soak        30 minutes of mixed load, churn and faults on the KASAN
 #                    kernel; report in build/soak/ (not part of make test)
 #   make bench       qosres against SCHED_DEADLINE, cpu.max, cpu.weight and
 #                    SCHED_FIFO; writes docs/benchmarks.md (about 30 min)
-#   make kernel      just the bzImage (incremental); kernel-kasan: the same
-#                    with KASAN, for make soak and make test-full
+#   make kernel      just the bzImage (incremental); kernel-lockdep and
+#                    kernel-kasan: with lockdep, and with KASAN too, for
+#                    make test-full and make soak
 #   make checkpatch  scripts/checkpatch.pl --strict on kernel files and gsp/
 #   make gsp-lines   lines the GSP series adds to existing kernel files
 #   make install     libqosres, qosresctl, qosres-agent [PREFIX=/usr/local]
@@ -25,10 +27,12 @@ OBJ      := $(BUILD)/obj-test
 BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 CONFIGS  := configs/base.config configs/containers.config configs/debug.config \
 	    configs/qosres.config
-# The debug kernel with KASAN: make soak, and make test-full's suites
-# without a "# guest: lockdep" header.
+# make test-full's kernels: with lockdep, and with lockdep and KASAN (also
+# make soak's) for the suites without a "# guest: lockdep" header.
+LOBJ     := $(BUILD)/obj-lockdep
+LCONFIGS := $(CONFIGS) configs/lockdep.config
 KOBJ     := $(BUILD)/obj-kasan
-KCONFIGS := $(CONFIGS) configs/kasan.config
+KCONFIGS := $(LCONFIGS) configs/kasan.config
 JOBS     ?= $(shell nproc)
 TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong \
 	    $(BUILD)/tools/qosres-fuzz $(BUILD)/tools/qosres-churn \
@@ -39,7 +43,7 @@ CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
 FB       := kernel/cgroup/qosres_fb
 UNITS    := $(BUILD)/unit/qosres_fb_test
 
-.PHONY: all kernel kernel-kasan tree config tools userspace install unit test test-full soak bench demo checkpatch gsp-lines clean distclean deps-build
+.PHONY: all kernel kernel-lockdep kernel-kasan tree config tools userspace install unit test test-full soak bench demo checkpatch gsp-lines clean distclean deps-build
 
 all: kernel
 
@@ -55,6 +59,11 @@ config: tree
 kernel: config
 	@echo "  KERNEL  $(BZIMAGE)"
 	@$(MAKE) -s -C $(SRC) O=$(abspath $(OBJ)) -j$(JOBS) bzImage
+
+kernel-lockdep: tree
+	@mk/config.sh $(SRC) $(LOBJ) $(LCONFIGS)
+	@echo "  KERNEL  $(LOBJ)/arch/x86/boot/bzImage"
+	@$(MAKE) -s -C $(SRC) O=$(abspath $(LOBJ)) -j$(JOBS) bzImage
 
 kernel-kasan: tree
 	@mk/config.sh $(SRC) $(KOBJ) $(KCONFIGS)
@@ -108,7 +117,7 @@ FULL_KNOBS := QOSRES_FULL=1 QOSRES_HOTPLUG_ROUNDS=20 QOSRES_RACE_CYCLES=1000 \
 
 test-full:
 	@mk/deps.sh test
-	@$(MAKE) -s kernel kernel-kasan userspace tools unit
+	@$(MAKE) -s kernel-lockdep kernel-kasan userspace tools unit
 	@$(FULL_KNOBS) tests/run
 
 soak:
