@@ -180,6 +180,21 @@ int qosres_fb_controller_index(const char *name, unsigned int len)
 	return -1;
 }
 
+/**
+ * qosres_fb_exhausted - did a period use all of its budget?
+ * @usage: the period's usage
+ * @budget: the budget it ran under
+ *
+ * To a 64th: a period's usage is rounded, and a throttle lands a little
+ * past or short of the budget.
+ *
+ * Return: nonzero if @usage reached @budget.
+ */
+int qosres_fb_exhausted(unsigned long long usage, unsigned long long budget)
+{
+	return usage + usage / 64 >= budget;
+}
+
 /*
  * The next budget from the usage of the last @n periods, oldest first,
  * while @budget is the current one; within p->min..p->max. @throttled
@@ -205,7 +220,7 @@ unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 	unsigned int window = p->window < n ? p->window : n;
 	unsigned long long prediction = 0, next;
 	int exhausted = throttled ||
-			(n && usage[n - 1] + usage[n - 1] / 64 >= budget);
+			(n && qosres_fb_exhausted(usage[n - 1], budget));
 	int saturated = exhausted && st->prev_throttled;
 
 	st->prev_throttled = exhausted;

@@ -61,6 +61,7 @@ extern const struct qosres_fb_controller qosres_fb_controllers[];
 int qosres_fb_predictor_index(const char *name, unsigned int len);
 int qosres_fb_controller_index(const char *name, unsigned int len);
 
+int qosres_fb_exhausted(unsigned long long usage, unsigned long long budget);
 unsigned long long qosres_fb_budget(const struct qosres_fb_params *p,
 				    struct qosres_fb_state *st,
 				    const unsigned long long *usage,

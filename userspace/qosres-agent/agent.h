@@ -17,6 +17,7 @@ struct rsv {
 	uint64_t		period;		/* us, the history's */
 	uint64_t		start_seq;	/* first period of the history */
 	uint64_t		last_seq;	/* period last adapted to */
+	uint64_t		last_budget;	/* the budget then */
 	uint64_t		request_ppm;	/* what it last asked */
 	uint64_t		throttled;	/* nr_throttled at the last look */
 	bool			seen;		/* in the last scan */

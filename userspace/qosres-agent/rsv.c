@@ -259,10 +259,10 @@ static void adapt(struct agent *ag, struct rsv *r)
 {
 	unsigned long long usage[HISTORY];
 	struct qosres_fb_params params = r->params;
-	uint64_t seq, budget, period, want, grant, throttled;
+	uint64_t seq, budget, period, want, grant, throttled, in_force;
 	struct cg_rsv_stat st;
 	unsigned int avail;
-	int n;
+	int exhausted, n;
 
 	n = cg_rsv_stat(r->path, &st, usage, HISTORY);
 	if (n <= 0 || !st.budget || !st.period || st.seq == r->last_seq)
@@ -278,7 +278,17 @@ static void adapt(struct agent *ag, struct rsv *r)
 		r->throttled = throttled;
 		memset(&r->state, 0, sizeof(r->state));
 	}
+	/*
+	 * The budget the period just ended ran under. The agent wrote its
+	 * last one during that period, and a raise gives a running period no
+	 * more runtime (the kernel only cuts it): a period that used all of
+	 * the old budget is exhausted, although it used less than the new.
+	 */
+	in_force = budget;
+	if (seq == r->last_seq + 1 && r->last_budget < budget)
+		in_force = r->last_budget;
 	r->last_seq = seq;
+	r->last_budget = budget;
 	/*
 	 * No task, no demand to measure: the history starts with the first
 	 * whole period a task can be in.
@@ -298,8 +308,10 @@ static void adapt(struct agent *ag, struct rsv *r)
 		params.max = period * ag->ncpus;
 	if (params.min > params.max)
 		params.min = params.max;
+	exhausted = throttled != r->throttled ||
+		    qosres_fb_exhausted(usage[n - 1], in_force);
 	want = qosres_fb_budget(&params, &r->state, usage + n - avail, avail,
-				budget, throttled != r->throttled);
+				budget, exhausted);
 	r->throttled = throttled;
 	r->request_ppm = want * PPM / period;
 	grant = supervise(ag, r, params.min * PPM / period) * period / PPM;
