@@ -27,12 +27,13 @@ import sys
 
 
 def periods_of(log):
-    """(release, run, response, cpu, late) of each period."""
+    """(release, run, response, cpu, late, stall) of each period of
+    tests/tools/periodic's job log; make bench's report reads it here too."""
     out = []
     for line in open(log):
         f = line.split()
         if len(f) == 6:
-            out.append(tuple(int(x) for x in f[:5]))
+            out.append(tuple(int(x) for x in f))
     if not out:
         sys.exit("%s: no periods" % log)
     return out
@@ -157,4 +158,5 @@ def main():
         evaluate(name, log, samples, int(budget_col), int(hist_col), period)
 
 
-main()
+if __name__ == "__main__":
+    main()
