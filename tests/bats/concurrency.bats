@@ -14,8 +14,7 @@ WRITERS=8
 SECONDS_RUN=${QOSRES_HAMMER_SECONDS:-12}
 # The hammers, then the checks and the removal (slow on KASAN): well
 # inside this.
-[ "${BATS_TEST_TIMEOUT:-0}" -ge $((SECONDS_RUN * 2 + 120)) ] ||
-	BATS_TEST_TIMEOUT=$((SECONDS_RUN * 2 + 120))
+allow_seconds $((SECONDS_RUN * 2 + 120))
 
 setup() {
 	qosres_setup

@@ -22,10 +22,8 @@ CHURN_CYCLES=${QOSRES_CHURN_CYCLES:-1000}
 # A test's time grows with its loop: allow the longest of them what it
 # takes on the KASAN kernel, with room to spare, if that is more than the
 # harness gives.
-for need in $((30 + HOTPLUG_ROUNDS * 20)) $((30 + RACE_CYCLES / 4)) \
-	$((30 + CHURN_CYCLES / 15)); do
-	[ "${BATS_TEST_TIMEOUT:-0}" -ge "$need" ] || BATS_TEST_TIMEOUT=$need
-done
+allow_seconds $((30 + HOTPLUG_ROUNDS * 20)) $((30 + RACE_CYCLES / 4)) \
+	$((30 + CHURN_CYCLES / 15))
 
 setup() {
 	qosres_setup

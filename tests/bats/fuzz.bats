@@ -15,8 +15,7 @@ WRITES=${QOSRES_FUZZ_WRITES:-2000}
 # A test's time grows with its writes: allow what 10000 take on the KASAN
 # kernel with lockdep (617 s once), with room to spare, if that is more
 # than the harness gives.
-need=$((30 + WRITES / 12))
-[ "${BATS_TEST_TIMEOUT:-0}" -ge "$need" ] || BATS_TEST_TIMEOUT=$need
+allow_seconds $((30 + WRITES / 12))
 
 setup() {
 	qosres_setup

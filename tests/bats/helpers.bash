@@ -107,6 +107,16 @@ known() {
 	skip "known bug, issue $issue: $what"
 }
 
+# allow_seconds SECONDS...: a test of this suite may run the longest of
+# SECONDS, if that is more than the harness's BATS_TEST_TIMEOUT; for
+# suites whose loops grow with make test-full's knobs.
+allow_seconds() {
+	local need
+	for need in "$@"; do
+		[ "${BATS_TEST_TIMEOUT:-0}" -ge "$need" ] || BATS_TEST_TIMEOUT=$need
+	done
+}
+
 # reap [-SIGNAL] PID...: signal the PIDs (SIGKILL unless told) and wait for
 # them. Never a bare "wait": bats' BATS_TEST_TIMEOUT watchdog is a
 # background job of the test too, and a bare wait would wait for it.

@@ -18,8 +18,7 @@ JOB_SECS=${QOSRES_SCHED_JOB_SECONDS:-5}
 NRES=${QOSRES_SCHED_RESERVATIONS:-20}
 # The churn's time grows with NRES: 200 did not end within 120 s on the
 # lockdep kernel. Allow 2 s each, if that is more than the harness gives.
-[ "${BATS_TEST_TIMEOUT:-0}" -ge $((60 + 2 * NRES)) ] ||
-	BATS_TEST_TIMEOUT=$((60 + 2 * NRES))
+allow_seconds $((60 + 2 * NRES))
 
 # MARGIN: per mille of a CPU, either side, for a share that a hard
 # reservation sets (its budget over its period), measured by sample over
