@@ -1,12 +1,14 @@
 #!/usr/bin/env bats
 # budget: 45
+# guest: lockdep
 # Concurrent writers: 8 processes hammer every qosres file, a cpuset,
 # SCHED_DEADLINE admission and CPU hotplug (one after the other, see
 # hammer_deadline) for QOSRES_HAMMER_SECONDS (default 12; make test-full
 # 30). Each hammer counts what it got done and the errors it met, by their
 # text: every kind of change must have happened, and every error must be
 # one the contract gives. Afterwards every sum must still add up and, once
-# all is removed, nothing may be left over.
+# all is removed, nothing may be left over. make test-full runs it under
+# lockdep: its writers take the locks of every path at once.
 
 load helpers
 

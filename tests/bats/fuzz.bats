@@ -12,9 +12,9 @@ load helpers
 
 FUZZ=$BATS_TEST_DIRNAME/../../build/tools/qosres-fuzz
 WRITES=${QOSRES_FUZZ_WRITES:-2000}
-# A test's time grows with its writes: allow what 10000 take on the KASAN
-# kernel with lockdep (617 s once), with room to spare, if that is more
-# than the harness gives.
+# A test's time grows with its writes: allow what 10000 took on a KASAN
+# kernel that had lockdep too (617 s once), with room to spare, if that is
+# more than the harness gives.
 allow_seconds $((30 + WRITES / 12))
 
 setup() {
