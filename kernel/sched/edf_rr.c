@@ -590,8 +590,11 @@ static void update_curr_edf_rr(struct rq *rq)
 	if (curr->sched_class != &edf_rr_sched_class)
 		return;
 	srv = curr->edf_rr.srv;
-	if (srv->throttled)
+	/* Dropped, not deferred: a replenishment before the switch away. */
+	if (srv->throttled) {
+		curr->se.exec_start = rq_clock_task(rq);
 		return;
+	}
 	delta = update_curr_common(rq);
 	if (delta <= 0)
 		return;
