@@ -513,6 +513,8 @@ static void edf_rr_throttle(struct rq *rq, struct edf_rr_server *srv)
 	edf_rr_evict(rq, srv);
 }
 
+static void edf_rr_pull(struct rq *rq, struct edf_rr_server *srv);
+
 static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
 {
 	struct edf_rr_server *srv = container_of(timer, struct edf_rr_server,
@@ -527,8 +529,21 @@ static enum hrtimer_restart edf_rr_timer_fn(struct hrtimer *timer)
 	 * anew while this expiry waited for the lock: the timer is then
 	 * armed again, and that later expiry ends the new throttle.
 	 */
-	if (srv->throttled && srv->dl_runtime && !hrtimer_is_queued(timer))
+	if (srv->throttled && srv->dl_runtime && !hrtimer_is_queued(timer)) {
 		edf_rr_unthrottle(rq, srv);
+		/*
+		 * Replenished with nothing to serve: a task of the reservation
+		 * may wait behind a throttled sibling, and would wait out that
+		 * sibling's period while this budget goes unused. As
+		 * dl_task_timer() pushes, nothing here needs the lock held
+		 * throughout.
+		 */
+		if (!srv->nr_queued) {
+			rq_unpin_lock(rq, &rf);
+			edf_rr_pull(rq, srv);
+			rq_repin_lock(rq, &rf);
+		}
+	}
 	rq_unlock(rq, &rf);
 	return HRTIMER_NORESTART;
 }
@@ -574,6 +589,36 @@ static bool edf_rr_overdrawn(const struct edf_rr_server *srv)
 }
 
 /*
+ * @delta of CPU time at @freq (SCHED_CAPACITY_SCALE: the top frequency)
+ * in time at the top frequency, as dl_scaled_delta_exec() scales a
+ * runtime: a budget is the work of that much time at full speed, and
+ * schedutil keeps the CPU fast enough for the servers placed on it
+ * (edf_rr_cpu_bw()). Not scaled by the CPU's capacity: admission counts
+ * time on each CPU.
+ */
+static s64 edf_rr_scale_freq(s64 delta, unsigned long freq)
+{
+	return cap_scale(delta, freq);
+}
+
+/**
+ * edf_rr_cpu_bw - bandwidth the qosres servers placed on a CPU hold
+ * @cpu: the CPU
+ *
+ * For schedutil, beside cpu_bw_dl(): the least utilization at which the
+ * budgets of @cpu's servers are the work they promise. All servers placed
+ * there count, those with nothing queued too, as a budget's work is due
+ * from the moment a task wakes.
+ *
+ * Return: capacity units, SCHED_CAPACITY_SCALE being the whole CPU.
+ */
+unsigned long edf_rr_cpu_bw(int cpu)
+{
+	return div64_u64(READ_ONCE(per_cpu(edf_rr_cpu_ppm, cpu)) *
+			 SCHED_CAPACITY_SCALE, PPM);
+}
+
+/*
  * Charge the running task's server; throttle it when it runs out. An
  * overrun before the throttle (a late hrtick, a drain in the kernel) is
  * charged, and paid back at replenishment. The time from the throttle to
@@ -602,7 +647,8 @@ static void update_curr_edf_rr(struct rq *rq)
 	if (!srv->dl_runtime)
 		return;
 	edf_rr_account(srv, rq_clock(rq), delta);
-	srv->runtime -= delta;
+	srv->runtime -= edf_rr_scale_freq(delta,
+					  arch_scale_freq_capacity(cpu_of(rq)));
 	if (edf_rr_overdrawn(srv)) {
 		bool at_user = curr->edf_rr.parked || edf_rr_in_user(rq);
 
@@ -648,8 +694,10 @@ static void enqueue_task_edf_rr(struct rq *rq, struct task_struct *p,
 	edf_rr_queue_task(srv, p, flags & ENQUEUE_HEAD);
 	if (!srv->throttled)
 		add_nr_running(rq, 1);
-	if (!srv->nr_queued++ && srv->dl_runtime && !srv->throttled)
+	if (!srv->nr_queued++ && srv->dl_runtime && !srv->throttled) {
 		edf_rr_wakeup_srv(edf_rr_rq(rq), srv, rq_clock(rq));
+		cpufreq_update_util(rq, 0);
+	}
 	if (!edf_rr_serves(srv, p))
 		edf_rr_request_switch(rq, p);
 }
@@ -755,6 +803,7 @@ static void task_tick_edf_rr(struct rq *rq, struct task_struct *p, int queued)
 	struct list_head *peers;
 
 	update_curr_edf_rr(rq);
+	cpufreq_update_util(rq, 0);
 	if (p->policy != SCHED_FIFO && !p->edf_rr.slice) {
 		p->edf_rr.slice = EDF_RR_SLICE;
 		peers = rt_prio(p->prio) ? &p->edf_rr.srv->rt_tasks :
@@ -1038,14 +1087,27 @@ DEFINE_SCHED_CLASS(edf_rr) = {
  * Moving tasks in and out of the class.
  */
 
-/* Membership of the background list follows @p->edf_rr.bg. */
-static void edf_rr_set_bg(struct task_struct *p, bool bg)
+/*
+ * Membership of the background list follows @p->edf_rr.bg. A task sent
+ * there out of budget (@owes: hard, in the kernel) owes the CPU time it
+ * takes there, and pays it at the user boundary (edf_rr_pay_debt()):
+ * else one long syscall past the budget escapes it.
+ */
+static void edf_rr_set_bg(struct task_struct *p, bool bg, bool owes)
 {
-	struct edf_rr_rsv *rsv = p->edf_rr.rsv;
+	struct sched_edf_rr_entity *se = &p->edf_rr;
+	struct edf_rr_rsv *rsv = se->rsv;
 
-	if (p->edf_rr.bg == bg)
+	if (se->bg == bg)
 		return;
-	p->edf_rr.bg = bg;
+	se->bg = bg;
+	if (bg) {
+		se->owes = owes;
+		se->bg_exec = p->se.sum_exec_runtime;
+	} else if (se->owes) {
+		se->owes = 0;
+		se->debt += p->se.sum_exec_runtime - se->bg_exec;
+	}
 	guard(raw_spinlock)(&rsv->lock);
 	if (bg)
 		list_add_tail(&p->edf_rr.bg_node, &rsv->background);
@@ -1058,8 +1120,9 @@ static void edf_rr_set_rsv(struct task_struct *p, struct edf_rr_rsv *rsv)
 	if (p->edf_rr.rsv == rsv)
 		return;
 	if (p->edf_rr.rsv)
-		edf_rr_set_bg(p, false);
+		edf_rr_set_bg(p, false, false);
 	p->edf_rr.rsv = rsv;
+	p->edf_rr.debt = 0;
 }
 
 /* The class change of __sched_setscheduler(), without new parameters. */
@@ -1106,20 +1169,17 @@ static void edf_rr_defer_park(struct task_struct *p, struct edf_rr_rsv *rsv)
 }
 
 /*
- * A CPU whose server should serve @p, or -1 for the background. A task of
- * a hard reservation whose server here is throttled goes to the background
- * until it parks, not to a sibling with budget: the tasks of a busy server
- * would pile up there, and leave their own server idle after its
- * replenishment.
+ * Is @p, of a hard reservation, out of budget on @rq's CPU and not parked
+ * yet? It goes to the background until it parks, not to a sibling with
+ * budget: the tasks of a busy server would pile up there, and leave their
+ * own server idle after its replenishment.
  */
-static int edf_rr_settle_cpu(struct rq *rq, struct task_struct *p,
-			     struct edf_rr_rsv *rsv)
+static bool edf_rr_out_of_budget(struct rq *rq, struct task_struct *p,
+				 struct edf_rr_rsv *rsv)
 {
 	struct edf_rr_server *here = per_cpu_ptr(rsv->srv, cpu_of(rq));
 
-	if (here->throttled && !READ_ONCE(rsv->soft) && !p->edf_rr.parked)
-		return -1;
-	return edf_rr_find_cpu(p, rsv, cpu_of(rq));
+	return here->throttled && !READ_ONCE(rsv->soft) && !p->edf_rr.parked;
 }
 
 /*
@@ -1139,8 +1199,13 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 		rsv = qosres_task_rsv(p);
 	edf_rr_set_rsv(p, rsv);
 	if (rsv) {
-		cpu = edf_rr_settle_cpu(rq, p, rsv);
-		edf_rr_set_bg(p, cpu < 0);
+		bool owes = edf_rr_out_of_budget(rq, p, rsv);
+
+		cpu = owes ? -1 : edf_rr_find_cpu(p, rsv, cpu_of(rq));
+		/* Its background time to the ns, running in CFS now. */
+		if (p->edf_rr.bg && task_current(rq, p))
+			p->sched_class->update_curr(rq);
+		edf_rr_set_bg(p, cpu < 0, owes);
 		if (cpu < 0 && !p->edf_rr.parked)
 			edf_rr_defer_park(p, rsv);
 	}
@@ -1194,6 +1259,29 @@ static void edf_rr_park_current(struct rq *rq, struct task_struct *p)
 	}
 }
 
+/*
+ * Current @p, back at the user boundary, pays for its background time out
+ * of budget (edf_rr_set_bg()) to the server it is on now, as if it had run
+ * there: an overrun, paid back out of the server's next periods (hard
+ * CBS). Only here: a thread that never returns to user space would have
+ * its server throttled for good while it runs on in the background.
+ */
+static void edf_rr_pay_debt(struct rq *rq, struct task_struct *p)
+{
+	struct edf_rr_server *srv = p->edf_rr.srv;
+
+	if (!p->edf_rr.debt || p->sched_class != &edf_rr_sched_class ||
+	    !srv->dl_runtime)
+		return;
+	edf_rr_account(srv, rq_clock(rq), p->edf_rr.debt);
+	srv->runtime -= p->edf_rr.debt;
+	p->edf_rr.debt = 0;
+	if (edf_rr_overdrawn(srv)) {
+		edf_rr_throttle(rq, srv);
+		resched_curr(rq);
+	}
+}
+
 /* Settle @p; @park: it is current, at the return to user space. */
 static void edf_rr_settle(struct task_struct *p, bool park)
 {
@@ -1207,6 +1295,8 @@ static void edf_rr_settle(struct task_struct *p, bool park)
 	if (park)
 		edf_rr_park_current(rq, p);
 	cpu = edf_rr_settle_locked(rq, p);
+	if (park)
+		edf_rr_pay_debt(rq, p);
 	/*
 	 * The class change may have queued balance callbacks; take them
 	 * off before a push can drop the lock, and run them after.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the reservation scheduler's admission arithmetic.
+ * KUnit tests for the reservation scheduler's arithmetic and rules.
  * Included by edf_rr.c, so the static helpers are in reach.
  */
 #include <kunit/test.h>
@@ -301,6 +301,36 @@ static void edf_rr_test_serves(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, edf_rr_serves(srv, p));
 }
 
+/*
+ * A budget is time at the top frequency, and schedutil's floor on a CPU
+ * holds the bandwidth of the servers placed there: 30% is 307 of 1024.
+ */
+static void edf_rr_test_cpufreq(struct kunit *test)
+{
+	int cpu = cpumask_first(cpu_online_mask);
+	unsigned long before, after;
+	u64 held;
+
+	KUNIT_EXPECT_EQ(test, edf_rr_scale_freq(1000, SCHED_CAPACITY_SCALE),
+			1000);
+	KUNIT_EXPECT_EQ(test, edf_rr_scale_freq(1000, SCHED_CAPACITY_SCALE / 2),
+			500);
+
+	effective_cpu_util(cpu, 0, &before, NULL);
+	scoped_guard(raw_spinlock_irqsave, &edf_rr_bw_lock) {
+		held = per_cpu(edf_rr_cpu_ppm, cpu);
+		per_cpu(edf_rr_cpu_ppm, cpu) = 300000;
+	}
+	KUNIT_EXPECT_EQ(test, edf_rr_cpu_bw(cpu), 307UL);
+	effective_cpu_util(cpu, 0, &after, NULL);
+	scoped_guard(raw_spinlock_irqsave, &edf_rr_bw_lock)
+		per_cpu(edf_rr_cpu_ppm, cpu) = held;
+
+	KUNIT_EXPECT_EQ(test, held, 0ULL);
+	KUNIT_EXPECT_LT(test, before, 307UL);
+	KUNIT_EXPECT_GE(test, after, 307UL);
+}
+
 static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_room),
 	KUNIT_CASE(edf_rr_test_single),
@@ -316,6 +346,7 @@ static struct kunit_case edf_rr_test_cases[] = {
 	KUNIT_CASE(edf_rr_test_cbs_overflow),
 	KUNIT_CASE(edf_rr_test_wakeup_requeues),
 	KUNIT_CASE(edf_rr_test_serves),
+	KUNIT_CASE(edf_rr_test_cpufreq),
 	{}
 };
 

@@ -24,7 +24,10 @@ struct sched_edf_rr_entity {
 	u64			slice;		/* round-robin time left, ns */
 	struct callback_head	park_work;	/* at the return to user space */
 	unsigned long		pending;	/* switch_node, park_work queued */
+	u64			bg_exec;	/* CPU time when it went out of budget */
+	u64			debt;		/* background time not charged, ns */
 	unsigned int		bg:1;		/* in the background */
+	unsigned int		owes:1;		/* there out of budget */
 	unsigned int		parked:1;	/* throttled at the user boundary */
 };
 
