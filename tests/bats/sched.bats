@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# budget: 240
+# budget: 270
 # guest: alone
 # The reservation scheduler at work: budgets enforced, hard and soft, on
 # both CPUs, under real CFS load. Shares are measured over SECS s windows
@@ -250,6 +250,27 @@ print(round(statistics.median(seen)), round(statistics.mean(seen) * 100))')
 	near "usage_usec, hard" "$u" 300 $MARGIN
 }
 
+# One long syscall after another: dd's read(2)s of 128 MiB from /dev/zero
+# each take a few hundred ms in the kernel. Out of budget there, dd runs
+# on in the background to the user boundary, where it pays for that time
+# out of its next periods (docs/design.md, "Review of edf_rr.c", 4). Over
+# a window the budget holds but for what the last read took in the
+# background and has not paid yet: at most a read. Allowed: two reads, for
+# the spread of a read's time under TCG, over a window of 2 SECS. Unpaid,
+# dd took 53% to 72% of a CPU.
+@test "a task in long syscalls is held to its 20% hard budget, within a read: its time past it in the kernel is paid for" {
+	local TIMEFORMAT='%3U %3S' user sys read_ms
+	read -r user sys < <({ time dd if=/dev/zero of=/dev/null bs=128M \
+		count=4 2>/dev/null; } 2>&1)
+	read_ms=$(((10#${user/./} + 10#${sys/./}) / 4))
+	echo "# one read: $read_ms ms of CPU time" >&3
+	mkres a 20000
+	start "$T/a" dd if=/dev/zero of=/dev/null bs=128M
+	sleep 0.5
+	read -r s < <(sample_for $((2 * SECS)) "${pids[-1]}")
+	below "CPU clock" "$s" $((200 + read_ms / SECS + MARGIN))
+}
+
 @test "4 hogs in a 1.5-CPU reservation get 1.5 CPUs, each server its budget" {
 	mkres a 150000 100000
 	b0=$(stat_key "$T/a/qosres.stat" cpu0_budget_usec)
@@ -282,6 +303,26 @@ print(round(statistics.median(seen)), round(statistics.mean(seen) * 100))')
 	near "usage_usec" "$u" 1000 $((2 * MARGIN))
 	near "CPU 0's server" "$u0" 500 $((100 + MARGIN))
 	near "CPU 1's server" "$u1" 500 $((100 + MARGIN))
+}
+
+# Reservations of 0.42 CPU on each CPU leave 0.48 on each: a 0.96-CPU
+# one gets two servers of 0.48. Its hog runs out on one, goes on on the
+# other and runs out there too, 4 ms before the first is replenished with
+# nothing queued on it. That server must take the hog from its throttled
+# sibling, else the hog waits out the sibling's period: about 0.65 CPU.
+@test "a hog in a 0.96-CPU reservation over two servers gets 0.96: a replenished idle server takes it over" {
+	mkres x0 42000 100000
+	mkres x1 42000 100000
+	mkres a 96000 100000
+	is "$T/a" nr_servers 2 ||
+		fail "$(stat_key "$T/a/qosres.stat" nr_servers) servers, not 2"
+	spin "$T/a"
+	sleep 0.5
+	read -r s u0 u1 < <(sample "${pids[-1]}" \
+		"$T/a:cpu0_usage_usec" "$T/a:cpu1_usage_usec")
+	near "CPU clock" "$s" 960 $((2 * MARGIN))
+	near "CPU 0's server" "$u0" 480 $MARGIN
+	near "CPU 1's server" "$u1" 480 $MARGIN
 }
 
 # jobs NAME CGROUP: tests/tools/periodic in CGROUP, a job of 60 ms of its
@@ -343,6 +384,52 @@ job_stats() {
 	# job since its last report (at most a second's) was.
 	[ $((j_pl - m_pl + 10)) -lt $((JOB_SECS * 10 / 2)) ] ||
 		fail "without a reservation $((j_pl - m_pl)) jobs were on time"
+}
+
+# dl_hog: a spinning SCHED_DEADLINE task of 30 ms every 100 ms, in the
+# load cgroup.
+dl_hog() {
+	(echo "$BASHPID" >"$T/load/cgroup.procs" &&
+		exec chrt -d --sched-runtime 30000000 --sched-deadline 100000000 \
+			--sched-period 100000000 0 bash -c 'while :; do :; done') &
+	pids+=($!)
+}
+
+# SCHED_DEADLINE runs before any reservation: a deadline task (or the fair
+# server, when CFS starves) may take its whole runtime in one go, and a
+# reservation on that CPU waits meanwhile, where EDF would have run the
+# earlier deadline first. Admission bounds the bandwidth, so the wait is
+# bounded: beside entities of runtime Q_i and bandwidth U_i, which take at
+# most U_i t + 2 Q_i of any t, a reservation's budget comes at most
+# 2 sum(Q_i) / (1 - sum(U_i)) after its deadline. Two hogs of 30 ms every
+# 100 ms: 300 ms. The same job under SCHED_DEADLINE with the same runtime
+# is scheduled by global EDF with them, for reference: in three runs it
+# missed 2, 3 and 8 jobs of 250, the reservation 42, 54 and 52
+# (docs/design.md, "Review of edf_rr.c", 8).
+@test "beside SCHED_DEADLINE hogs a reservation's jobs are late by at most the bound (SCHED_DEADLINE's run for reference)" {
+	local periodic=$BATS_TEST_DIRNAME/../../build/tools/periodic
+	dl_hog
+	dl_hog
+	mkres rsv 5000 20000
+	mkdir "$T/dl"
+	start "$T/rsv" "$periodic" 20000 4000 "$JOB_SECS" \
+		"$BATS_TEST_TMPDIR/reserved.stats"
+	wait "${pids[-1]}" || fail "periodic in the reservation failed"
+	echo 0 >"$T/rsv/qosres.budget"
+	(echo "$BASHPID" >"$T/dl/cgroup.procs" &&
+		exec chrt -d --sched-runtime 5000000 --sched-deadline 20000000 \
+			--sched-period 20000000 0 "$periodic" 20000 4000 \
+			"$JOB_SECS" "$BATS_TEST_TMPDIR/deadline.stats") &
+	pids+=($!)
+	wait "${pids[-1]}" || fail "periodic under SCHED_DEADLINE failed"
+	read -r p_rsv j_rsv m_rsv w_rsv < <(job_stats reserved)
+	read -r p_dl j_dl m_dl w_dl < <(job_stats deadline)
+	echo "# 4 ms of CPU time every 20 ms for $JOB_SECS s, 2 SCHED_DEADLINE hogs of 30 ms every 100 ms" >&3
+	echo "#   25% reservation: $p_rsv periods, $j_rsv jobs, $m_rsv missed, worst $((w_rsv / 1000)) ms" >&3
+	echo "#   SCHED_DEADLINE:  $p_dl periods, $j_dl jobs, $m_dl missed, worst $((w_dl / 1000)) ms" >&3
+	[ "$p_rsv" -ge $((JOB_SECS * 50)) ] && [ "$p_dl" -ge $((JOB_SECS * 50)) ] ||
+		fail "the jobs did not run their $((JOB_SECS * 50)) periods"
+	below "worst response in the reservation, ms" $((w_rsv / 1000)) $((20 + 300))
 }
 
 # A task preempted inside an RCU read-side section holds up every grace
