@@ -618,6 +618,23 @@ unsigned long edf_rr_cpu_bw(int cpu)
 			 SCHED_CAPACITY_SCALE, PPM);
 }
 
+/* Charge @delta of CPU time to @srv, as time at the top frequency. */
+static void edf_rr_charge(struct rq *rq, struct edf_rr_server *srv, u64 delta)
+{
+	edf_rr_account(srv, rq_clock(rq), delta);
+	srv->runtime -= edf_rr_scale_freq(delta,
+					  arch_scale_freq_capacity(cpu_of(rq)));
+}
+
+/* Throttle @srv, on @rq's CPU, if it is out of budget. */
+static void edf_rr_throttle_overdrawn(struct rq *rq, struct edf_rr_server *srv)
+{
+	if (edf_rr_overdrawn(srv)) {
+		edf_rr_throttle(rq, srv);
+		resched_curr(rq);
+	}
+}
+
 /*
  * Charge the running task's server; throttle it when it runs out. An
  * overrun before the throttle (a late hrtick, a drain in the kernel) is
@@ -646,9 +663,7 @@ static void update_curr_edf_rr(struct rq *rq)
 	curr->edf_rr.slice -= min_t(u64, curr->edf_rr.slice, delta);
 	if (!srv->dl_runtime)
 		return;
-	edf_rr_account(srv, rq_clock(rq), delta);
-	srv->runtime -= edf_rr_scale_freq(delta,
-					  arch_scale_freq_capacity(cpu_of(rq)));
+	edf_rr_charge(rq, srv, delta);
 	if (edf_rr_overdrawn(srv)) {
 		bool at_user = curr->edf_rr.parked || edf_rr_in_user(rq);
 
@@ -1202,8 +1217,8 @@ static int edf_rr_settle_locked(struct rq *rq, struct task_struct *p)
 		bool owes = edf_rr_out_of_budget(rq, p, rsv);
 
 		cpu = owes ? -1 : edf_rr_find_cpu(p, rsv, cpu_of(rq));
-		/* Its background time to the ns, running in CFS now. */
-		if (p->edf_rr.bg && task_current(rq, p))
+		/* The debt of its background time to the ns: it runs in CFS. */
+		if (p->edf_rr.owes && cpu >= 0 && task_current(rq, p))
 			p->sched_class->update_curr(rq);
 		edf_rr_set_bg(p, cpu < 0, owes);
 		if (cpu < 0 && !p->edf_rr.parked)
@@ -1253,10 +1268,7 @@ static void edf_rr_park_current(struct rq *rq, struct task_struct *p)
 	if (p->sched_class != &edf_rr_sched_class)
 		return;
 	update_curr_edf_rr(rq);
-	if (edf_rr_overdrawn(srv)) {
-		edf_rr_throttle(rq, srv);
-		resched_curr(rq);
-	}
+	edf_rr_throttle_overdrawn(rq, srv);
 }
 
 /*
@@ -1273,13 +1285,9 @@ static void edf_rr_pay_debt(struct rq *rq, struct task_struct *p)
 	if (!p->edf_rr.debt || p->sched_class != &edf_rr_sched_class ||
 	    !srv->dl_runtime)
 		return;
-	edf_rr_account(srv, rq_clock(rq), p->edf_rr.debt);
-	srv->runtime -= p->edf_rr.debt;
+	edf_rr_charge(rq, srv, p->edf_rr.debt);
 	p->edf_rr.debt = 0;
-	if (edf_rr_overdrawn(srv)) {
-		edf_rr_throttle(rq, srv);
-		resched_curr(rq);
-	}
+	edf_rr_throttle_overdrawn(rq, srv);
 }
 
 /* Settle @p; @park: it is current, at the return to user space. */
