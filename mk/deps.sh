@@ -9,7 +9,7 @@ set -euo pipefail
 build="build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
 	perl python3 linux-source-6.12 qemu-system-x86 pkg-config libcgroup-dev
 	go-md2man"
-guest="bats bats-assert bats-support stress-ng rt-tests rt-app
+guest="bats bats-assert bats-support bash-builtins stress-ng rt-tests rt-app
 	cgroup-tools inotify-tools util-linux procps crun runc busybox-static
 	systemd man-db"
 

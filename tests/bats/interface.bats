@@ -14,24 +14,29 @@ teardown() {
 	qosres_teardown
 }
 
-# Every interface file of a reservation, in one string.
-state() {
-	local f
+# Every interface file of a reservation, in one string, into $state. Each
+# holds one line; read needs no fork, where $(<FILE) takes one per file.
+read_state() {
+	local f line
+	state=
 	for f in budget period mode feedback max; do
-		printf '%s=%s;' "$f" "$(<"$T/a/qosres.$f")"
+		read -r line <"$T/a/qosres.$f"
+		state+="$f=$line;"
 	done
 }
 
 # expect_einval FILE TEXT...: each write fails with EINVAL, nothing changes.
 expect_einval() {
-	local file=$1 text before
+	local file=$1 text before state
 	shift
-	before=$(state)
+	read_state
+	before=$state
 	for text in "$@"; do
 		run cg_write "$T/a/qosres.$file" "$text"
 		assert_failure
 		assert_output "Invalid argument"
-		[ "$(state)" = "$before" ] ||
+		read_state
+		[ "$state" = "$before" ] ||
 			fail "'$text' to qosres.$file changed the state"
 	done
 }

@@ -189,19 +189,25 @@ is() {
 	[ "$(stat_key "$1/qosres.stat" "$2")" = "$3" ]
 }
 
+# A hungry hard reservation runs out of budget and waits for its deadline
+# in every period: one period, at most one throttle, and the window all
+# spent running or throttled. A vCPU stall charged to the hog is an
+# overrun paid back by staying throttled over the next periods: fewer
+# throttles (30 in 33 periods in one CI run), never less time throttled.
 @test "a hog in a 30% hard reservation gets 30% on a loaded system, throttled once a period" {
 	hogs
 	mkres a 30000
 	spin "$T/a"
 	sleep 0.5
-	read -r w s u n e p < <(sample window "${pids[-1]}" "$T/a" \
-		"$T/a:nr_throttled" "$T/a/qosres.events:throttled" "$T/a:nr_periods")
+	read -r w s u n e p t < <(sample window "${pids[-1]}" "$T/a" \
+		"$T/a:nr_throttled" "$T/a/qosres.events:throttled" \
+		"$T/a:nr_periods" "$T/a:throttled_usec")
 	near "CPU clock" "$s" 300 $MARGIN
 	near "usage_usec" "$u" 300 $MARGIN
-	# One throttle and one period started in each period of the window.
-	near "nr_throttled in $w ms" "$n" $((w / 100)) 1
-	near "events' throttled in $w ms" "$e" $((w / 100)) 1
 	near "nr_periods in $w ms" "$p" $((w / 100)) 1
+	below "nr_throttled in $w ms" "$n" $((w / 100 + 2))
+	near "events' throttled against nr_throttled" "$e" "$n" 1
+	near "usage_usec + throttled_usec" $((u + t)) 1000 $MARGIN
 }
 
 @test "a hog in a 30% reservation gets 30%, no more, even with idle CPUs" {
@@ -339,6 +345,25 @@ job_stats() {
 	cat "$BATS_TEST_TMPDIR/$1.stats" 2>/dev/null || echo 0 0 0 0
 }
 
+# start_deadline CGROUP RUNTIME_US PERIOD_US CMD...: CMD in CGROUP under
+# SCHED_DEADLINE, its deadline its period, in the background; its pid is
+# added to pids. Straight from the test's SCHED_FIFO: through SCHED_OTHER
+# (start), chrt would wait tens of seconds behind the hogs.
+start_deadline() {
+	local cg=$1 runtime=$(($2 * 1000)) period=$(($3 * 1000))
+	shift 3
+	(echo "$BASHPID" >"$cg/cgroup.procs" &&
+		exec chrt -d --sched-runtime "$runtime" --sched-deadline "$period" \
+			--sched-period "$period" 0 "$@") &
+	pids+=($!)
+}
+
+# dl_hog: a spinning SCHED_DEADLINE task of 30 ms every 100 ms, in the
+# load cgroup.
+dl_hog() {
+	start_deadline "$T/load" 30000 100000 bash -c 'while :; do :; done'
+}
+
 # The reservation's 70 ms a period against SCHED_DEADLINE's 70 ms a period,
 # for the same job, under the same hogs, one after the other; and the job
 # with neither, which must miss. A job that takes longer than 10 ms more
@@ -359,14 +384,9 @@ job_stats() {
 	kill "$plain_pid"
 	# SCHED_DEADLINE needs the reservation's room.
 	echo 0 >"$T/rsv/qosres.budget"
-	# Straight from the test's SCHED_FIFO to SCHED_DEADLINE: through
-	# SCHED_OTHER (start), chrt would wait tens of seconds behind the hogs.
-	(echo "$BASHPID" >"$T/dl/cgroup.procs" &&
-		exec chrt -d --sched-runtime 70000000 --sched-deadline 100000000 \
-			--sched-period 100000000 0 \
-			"$BATS_TEST_DIRNAME/../../build/tools/periodic" 100000 60000 \
-			"$JOB_SECS" "$BATS_TEST_TMPDIR/deadline.stats") &
-	pids+=($!)
+	start_deadline "$T/dl" 70000 100000 \
+		"$BATS_TEST_DIRNAME/../../build/tools/periodic" 100000 60000 \
+		"$JOB_SECS" "$BATS_TEST_TMPDIR/deadline.stats"
 	wait "${pids[-1]}" || fail "periodic under SCHED_DEADLINE failed"
 	read -r p_rsv j_rsv m_rsv w_rsv < <(job_stats reserved)
 	read -r p_dl j_dl m_dl w_dl < <(job_stats deadline)
@@ -384,15 +404,6 @@ job_stats() {
 	# job since its last report (at most a second's) was.
 	[ $((j_pl - m_pl + 10)) -lt $((JOB_SECS * 10 / 2)) ] ||
 		fail "without a reservation $((j_pl - m_pl)) jobs were on time"
-}
-
-# dl_hog: a spinning SCHED_DEADLINE task of 30 ms every 100 ms, in the
-# load cgroup.
-dl_hog() {
-	(echo "$BASHPID" >"$T/load/cgroup.procs" &&
-		exec chrt -d --sched-runtime 30000000 --sched-deadline 100000000 \
-			--sched-period 100000000 0 bash -c 'while :; do :; done') &
-	pids+=($!)
 }
 
 # SCHED_DEADLINE runs before any reservation: a deadline task (or the fair
@@ -416,11 +427,8 @@ dl_hog() {
 		"$BATS_TEST_TMPDIR/reserved.stats"
 	wait "${pids[-1]}" || fail "periodic in the reservation failed"
 	echo 0 >"$T/rsv/qosres.budget"
-	(echo "$BASHPID" >"$T/dl/cgroup.procs" &&
-		exec chrt -d --sched-runtime 5000000 --sched-deadline 20000000 \
-			--sched-period 20000000 0 "$periodic" 20000 4000 \
-			"$JOB_SECS" "$BATS_TEST_TMPDIR/deadline.stats") &
-	pids+=($!)
+	start_deadline "$T/dl" 5000 20000 "$periodic" 20000 4000 "$JOB_SECS" \
+		"$BATS_TEST_TMPDIR/deadline.stats"
 	wait "${pids[-1]}" || fail "periodic under SCHED_DEADLINE failed"
 	read -r p_rsv j_rsv m_rsv w_rsv < <(job_stats reserved)
 	read -r p_dl j_dl m_dl w_dl < <(job_stats deadline)
