@@ -53,11 +53,8 @@ churned() {
 # wait_empty CGROUP [TENTHS]: its tasks are all gone within TENTHS of a
 # second (default 50).
 wait_empty() {
-	for _ in $(seq "${2:-50}"); do
-		grep -q '^populated 0' "$1/cgroup.events" && return 0
-		sleep 0.1
-	done
-	fail "$1 still holds $(wc -l <"$1/cgroup.procs") processes"
+	depopulated "$1" "${2:-50}" ||
+		fail "$1 still holds $(wc -l <"$1/cgroup.procs") processes"
 }
 
 # wait_throttled CGROUP: its reservation runs out of budget within 5 s.

@@ -43,16 +43,24 @@ cg_tree() {
 	tree+=("$1")
 }
 
+# depopulated CGROUP [TENTHS]: its tasks are all gone within TENTHS of a
+# second (default 100).
+depopulated() {
+	local i
+	for ((i = 0; i < ${2:-100}; i++)); do
+		[ "$(stat_key "$1/cgroup.events" populated)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Remove a cgroup tree: kill what runs in it, then the cgroups, children
 # first; its reservations end with it.
 cg_remove() {
-	local tree=() i
+	local tree=()
 	[ -d "$1" ] || return 0
 	echo 1 >"$1/cgroup.kill"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(stat_key "$1/cgroup.events" populated)" = 0 ] && break
-		sleep 0.1
-	done
+	depopulated "$1" || true
 	cg_tree "$1"
 	rmdir "${tree[@]}"
 }

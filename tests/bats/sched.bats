@@ -11,6 +11,8 @@ load helpers
 
 # 3 s is 30 periods of the default 100 ms.
 SECS=${QOSRES_MEASURE_SECONDS:-3}
+# The periodic job whose demand is its own CPU time (tests/tools/periodic.c).
+PERIODIC=$BATS_TEST_DIRNAME/../../build/tools/periodic
 # How long the periodic jobs of the deadline test run (10 periods a second).
 JOB_SECS=${QOSRES_SCHED_JOB_SECONDS:-5}
 # Reservations created and destroyed by the churn test, about 0.9 s each
@@ -335,7 +337,7 @@ print(round(statistics.median(seen)), round(statistics.mean(seen) * 100))')
 # own CPU time released every 100 ms for JOB_SECS s, its deadline the next
 # release.
 jobs() {
-	start "$2" "$BATS_TEST_DIRNAME/../../build/tools/periodic" \
+	start "$2" "$PERIODIC" \
 		100000 60000 "$JOB_SECS" "$BATS_TEST_TMPDIR/$1.stats"
 }
 
@@ -369,7 +371,7 @@ dl_hog() {
 # with neither, which must miss. A job that takes longer than 10 ms more
 # than its 60 ms of CPU time in its period misses its deadline.
 @test "a 60% periodic job misses no more in a 70% reservation than under SCHED_DEADLINE 70%, and most without" {
-	[ -x "$BATS_TEST_DIRNAME/../../build/tools/periodic" ] ||
+	[ -x "$PERIODIC" ] ||
 		fail "no build/tools/periodic: make tools"
 	hogs
 	mkres rsv 70000
@@ -385,7 +387,7 @@ dl_hog() {
 	# SCHED_DEADLINE needs the reservation's room.
 	echo 0 >"$T/rsv/qosres.budget"
 	start_deadline "$T/dl" 70000 100000 \
-		"$BATS_TEST_DIRNAME/../../build/tools/periodic" 100000 60000 \
+		"$PERIODIC" 100000 60000 \
 		"$JOB_SECS" "$BATS_TEST_TMPDIR/deadline.stats"
 	wait "${pids[-1]}" || fail "periodic under SCHED_DEADLINE failed"
 	read -r p_rsv j_rsv m_rsv w_rsv < <(job_stats reserved)
@@ -418,16 +420,15 @@ dl_hog() {
 # missed 2, 3 and 8 jobs of 250, the reservation 42, 54 and 52
 # (docs/design.md, "Review of edf_rr.c", 8).
 @test "beside SCHED_DEADLINE hogs a reservation's jobs are late by at most the bound (SCHED_DEADLINE's run for reference)" {
-	local periodic=$BATS_TEST_DIRNAME/../../build/tools/periodic
 	dl_hog
 	dl_hog
 	mkres rsv 5000 20000
 	mkdir "$T/dl"
-	start "$T/rsv" "$periodic" 20000 4000 "$JOB_SECS" \
+	start "$T/rsv" "$PERIODIC" 20000 4000 "$JOB_SECS" \
 		"$BATS_TEST_TMPDIR/reserved.stats"
 	wait "${pids[-1]}" || fail "periodic in the reservation failed"
 	echo 0 >"$T/rsv/qosres.budget"
-	start_deadline "$T/dl" 5000 20000 "$periodic" 20000 4000 "$JOB_SECS" \
+	start_deadline "$T/dl" 5000 20000 "$PERIODIC" 20000 4000 "$JOB_SECS" \
 		"$BATS_TEST_TMPDIR/deadline.stats"
 	wait "${pids[-1]}" || fail "periodic under SCHED_DEADLINE failed"
 	read -r p_rsv j_rsv m_rsv w_rsv < <(job_stats reserved)
