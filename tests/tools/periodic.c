@@ -2,7 +2,7 @@
 /*
  * periodic: a periodic real-time-style job whose demand is known exactly.
  *
- *   periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]]
+ *   periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]] [-S START_US]
  *            PERIOD_US RUN_US SECONDS STATS_FILE
  *
  * Every PERIOD_US a job is released that needs RUN_US of the thread's own
@@ -25,16 +25,22 @@
  * late or never started counts as missed.
  *
  * -l JOB_LOG: one line per period, "release_us run_us response_us cpu_us
- * late stall_us": the release (CLOCK_MONOTONIC), the job's demand, the
- * time from release to its end, the CPU time the thread took since the
- * job before ended (the demand and a little more), 1 if it ended after its
- * deadline, and the longest step of its CPU clock while it burned (a vCPU
- * stall charged to it, see burn()). A period that went by while the job
- * before ran late has no job: response, cpu_us and stall_us -1, late 1.
+ * late stall_us start_us": the release (CLOCK_MONOTONIC), the job's
+ * demand, the time from release to its end, the CPU time the thread took
+ * since the job before ended (the demand and a little more), 1 if it
+ * ended after its deadline, the longest step of its CPU clock while it
+ * burned (a vCPU stall charged to it, see burn()), and the time from
+ * release to the job's start (its wake-up, or the end of the job before).
+ * A period that went by while the job before ran late has no job:
+ * response, cpu_us, stall_us and start_us -1, late 1.
  *
  * -b BUDGET_FILE: an oracle that knows the schedule. Before the first job
  * of each level, write RUN_US plus MARGIN percent (-m, default 0) to
  * BUDGET_FILE, the qosres.budget of its own reservation.
+ *
+ * -S START_US: the first release at START_US of CLOCK_REALTIME (the
+ * microseconds since the epoch), not at once: jobs started apart then
+ * share their releases, and run side by side through the same stalls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +64,7 @@ struct options {
 	const char *job_log;
 	const char *budget_file;
 	long long margin;	/* percent, for the budget file */
+	long long start_us;	/* CLOCK_REALTIME of the first release, or 0 */
 	int64_t period_ns;
 	int64_t seconds;
 	const char *stats_file;
@@ -133,7 +140,8 @@ static int write_stats(const char *path, const struct stats *st)
 
 static void usage_exit(void)
 {
-	fprintf(stderr, "usage: periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]]\n"
+	fprintf(stderr, "usage: periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]]"
+		" [-S START_US]\n"
 		"                PERIOD_US RUN_US[xPERIODS][,RUN_US[xPERIODS]...]"
 		" SECONDS STATS_FILE\n");
 	exit(2);
@@ -187,7 +195,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "l:b:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:b:m:S:")) != -1) {
 		switch (opt) {
 		case 'l':
 			o->job_log = optarg;
@@ -197,6 +205,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'm':
 			o->margin = parse_number(optarg, NULL, 0, "MARGIN");
+			break;
+		case 'S':
+			o->start_us = parse_number(optarg, NULL, 1, "START_US");
 			break;
 		default:
 			usage_exit();
@@ -248,24 +259,25 @@ struct run {
 };
 
 /* The line of one period in the job log: @cpu < 0 for no job. */
-static void log_period(struct run *r, const struct level *l,
+static void log_period(struct run *r, const struct level *l, int64_t start,
 		       int64_t response, int64_t cpu, int late, int64_t stall)
 {
 	if (!r->log)
 		return;
-	fprintf(r->log, "%lld %lld %lld %lld %d %lld\n",
+	fprintf(r->log, "%lld %lld %lld %lld %d %lld %lld\n",
 		(long long)(r->release / NSEC_PER_USEC),
 		(long long)(l->run_ns / NSEC_PER_USEC),
 		(long long)(response < 0 ? -1 : response / NSEC_PER_USEC),
 		(long long)(cpu < 0 ? -1 : cpu / NSEC_PER_USEC), late,
-		(long long)(stall < 0 ? -1 : stall / NSEC_PER_USEC));
+		(long long)(stall < 0 ? -1 : stall / NSEC_PER_USEC),
+		(long long)(start < 0 ? -1 : start / NSEC_PER_USEC));
 }
 
 /* Run the job of the current period; false when the schedule is over. */
 static int run_job(struct run *r)
 {
 	const struct level *l = level_of(r->o, r->st.periods);
-	int64_t cpu, response, stall;
+	int64_t start, cpu, response, stall;
 
 	if (!l)
 		return 0;
@@ -275,6 +287,7 @@ static int run_job(struct run *r)
 	}
 	r->level = l;
 	r->st.periods++;
+	start = clock_ns(CLOCK_MONOTONIC) - r->release;
 	cpu = burn(r->cpu_mark + l->run_ns, &stall) - r->cpu_mark;
 	r->cpu_mark += cpu;
 	response = clock_ns(CLOCK_MONOTONIC) - r->release;
@@ -283,7 +296,7 @@ static int run_job(struct run *r)
 		r->st.missed++;
 	if (response > r->st.worst_ns)
 		r->st.worst_ns = response;
-	log_period(r, l, response, cpu, response > r->o->period_ns, stall);
+	log_period(r, l, start, response, cpu, response > r->o->period_ns, stall);
 	return 1;
 }
 
@@ -297,7 +310,7 @@ static void skip_missed(struct run *r, int64_t now, int64_t end)
 	       (l = level_of(r->o, r->st.periods))) {
 		r->st.periods++;
 		r->st.missed++;
-		log_period(r, l, -1, -1, 1, -1);
+		log_period(r, l, -1, -1, -1, 1, -1);
 		r->release += r->o->period_ns;
 	}
 }
@@ -315,6 +328,22 @@ static int report(struct run *r)
 	return 0;
 }
 
+/* The first release on CLOCK_MONOTONIC, waited for if -S set one. */
+static int64_t first_release(const struct options *o)
+{
+	int64_t now = clock_ns(CLOCK_MONOTONIC), release;
+
+	if (!o->start_us)
+		return now;
+	release = now + o->start_us * NSEC_PER_USEC - clock_ns(CLOCK_REALTIME);
+	if (release < now) {
+		fprintf(stderr, "periodic: the start time -S has passed\n");
+		exit(2);
+	}
+	sleep_until(release);
+	return release;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -326,8 +355,8 @@ int main(int argc, char **argv)
 		perror("periodic: job log");
 		return 1;
 	}
+	r.release = first_release(&o);
 	r.cpu_mark = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	r.release = clock_ns(CLOCK_MONOTONIC);
 	end = r.release + o.seconds * NSEC_PER_SEC;
 	next_report = r.release + NSEC_PER_SEC;
 

@@ -27,12 +27,12 @@ import sys
 
 
 def periods_of(log):
-    """(release, run, response, cpu, late, stall) of each period of
+    """(release, run, response, cpu, late, stall, start) of each period of
     tests/tools/periodic's job log; make bench's report reads it here too."""
     out = []
     for line in open(log):
         f = line.split()
-        if len(f) == 6:
+        if len(f) == 7:
             out.append(tuple(int(x) for x in f))
     if not out:
         sys.exit("%s: no periods" % log)
