@@ -66,6 +66,19 @@ wait_throttled() {
 	fail "$1 was never throttled"
 }
 
+# running PID COMM [THREADS]: within 10 s PID has exec'd COMM and runs
+# THREADS threads (default 1).
+running() {
+	local comm tasks
+	for _ in $(seq 100); do
+		comm=$(<"/proc/$1/comm") || fail "$1 is gone"
+		tasks=(/proc/"$1"/task/*)
+		[ "$comm" = "$2" ] && [ "${#tasks[@]}" -ge "${3:-1}" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 is $comm with ${#tasks[@]} threads, not $2 with ${3:-1}"
+}
+
 # servers_on CGROUP: the CPUs its servers sit on.
 servers_on() {
 	stat_key "$1/qosres.stat" cpus
@@ -135,26 +148,40 @@ servers_on() {
 }
 
 @test "tasks killed or exiting while throttled die, and leave nothing queued" {
-	# Throttled 98% of the time, so the kill finds them throttled.
+	local flag=$BATS_TEST_TMPDIR/exit i
+	# Throttled 98% of the time, so the kill finds them throttled. They
+	# start in a cgroup without a reservation and move in once running:
+	# an exec under TCG is hundreds of ms of CPU time, seconds at 2%.
+	mkdir "$T/starting"
 	for mode in hard soft; do
 		mkres "$mode" 2000 100000
 		echo "$mode" >"$T/$mode/qosres.mode"
-		for _ in 1 2 3 4; do
-			spin "$T/$mode"
-		done
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		spin "$T/starting"
 	done
 	# A process whose main thread exits while its other threads are
-	# throttled.
-	mkres threads 10000
-	start "$T/threads" python3 -c '
-import os, threading, time
+	# throttled: it exits when told, once they are.
+	start "$T/starting" python3 -c '
+import os, sys, threading, time
 def spin():
     while True:
         pass
 for _ in range(4):
     threading.Thread(target=spin, daemon=True).start()
-time.sleep(2)
-os._exit(0)'
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+os._exit(0)' "$flag"
+	mkres threads 10000
+	for i in 0 1 2 3 4 5 6 7; do
+		running "${pids[i]}" bash
+	done
+	running "${pids[8]}" python3 5
+	for i in 0 1 2 3; do
+		echo "${pids[i]}" >"$T/hard/cgroup.procs"
+		echo "${pids[i + 4]}" >"$T/soft/cgroup.procs"
+	done
+	echo "${pids[8]}" >"$T/threads/cgroup.procs"
 	wait_throttled "$T/hard"
 	wait_throttled "$T/soft"
 	kill -9 "${pids[@]:0:8}"
@@ -164,9 +191,10 @@ os._exit(0)'
 	wait_empty "$T/soft" 20
 	wait_empty "$T/hard" 100
 	wait_throttled "$T/threads"
+	touch "$flag"
 	wait_empty "$T/threads" 100
 	check_consistent
-	for r in hard soft threads; do
+	for r in hard soft threads starting; do
 		rmdir "$T/$r"
 	done
 }
