@@ -36,7 +36,7 @@ KCONFIGS := $(CONFIGS) configs/kasan.config
 JOBS     ?= $(shell nproc)
 TOOLS    := $(BUILD)/tools/periodic $(BUILD)/tools/pingpong \
 	    $(BUILD)/tools/qosres-fuzz $(BUILD)/tools/qosres-churn \
-	    $(BUILD)/tools/rcu-gp $(BUILD)/tools/spin
+	    $(BUILD)/tools/rcu-gp $(BUILD)/tools/spin $(BUILD)/tools/tsc-khz
 LIBDIR   := $(BUILD)/userspace/lib
 LIBTOOLS := $(BUILD)/tools/qosres-libtest $(BUILD)/tools/qres-periodic
 CFLAGS_TOOLS := -std=c11 -O2 -Wall -Wextra -Werror
