@@ -92,9 +92,10 @@ sample() {
 
 # step NAME [OPTION...]: periodic for $T/NAME, its demand stepping through
 # LEVELS, its job log in $BATS_TEST_TMPDIR/NAME.log. It starts in
-# $T/starting, without a reservation, and goes into $T/NAME once it waits
-# for its first release (into_place): its exec, tens of ms of CPU time
-# under TCG, is no debt of the reservation's.
+# $T/starting, without a reservation, and moves into $T/NAME at its first
+# release (-c): its exec, tens of ms of CPU time under TCG, is no debt of
+# the reservation's, and the kernel's feedback, seeing a task asleep in
+# it, would cut its budget to the minimum before the first job.
 step() {
 	local name=$1 schedule="" run
 	shift
@@ -102,24 +103,10 @@ step() {
 		schedule+="${schedule:+,}${run}x$STEP_PERIODS"
 	done
 	mkdir -p "$T/starting"
-	start "$T/starting" "$PERIODIC" -l "$BATS_TEST_TMPDIR/$name.log" "$@" \
-		"$PERIOD" "$schedule" $((STEP_PERIODS * 3 * PERIOD / 1000000 + 10)) \
+	start "$T/starting" "$PERIODIC" -l "$BATS_TEST_TMPDIR/$name.log" \
+		-c "$T/$name" "$@" "$PERIOD" "$schedule" \
+		$((STEP_PERIODS * 3 * PERIOD / 1000000 + 10)) \
 		"$BATS_TEST_TMPDIR/$name.stats"
-}
-
-# into_place PID CGROUP: once PID, a periodic, sleeps, move it to CGROUP.
-into_place() {
-	local comm stat
-	for _ in $(seq 50); do
-		comm=$(<"/proc/$1/comm") && stat=$(<"/proc/$1/stat") ||
-			fail "periodic $1 ended before its first job"
-		if [ "$comm" = periodic ] && [[ ${stat##*) } = S* ]]; then
-			echo "$1" >"$2/cgroup.procs"
-			return
-		fi
-		sleep 0.05
-	done
-	fail "periodic $1 did not get to wait for its first job"
 }
 
 # run_step: the step task in the adapted reservation fb and, at the same
@@ -127,8 +114,8 @@ into_place() {
 # sets, before the first job of each level, to that level's demand plus
 # the feedback's margin, the budget the feedback aims at, with no lag.
 # Both see the same load and the same speed of TCG, their jobs released
-# together (-S), 3 s on, once both are in place. Sets a_KEY and o_KEY
-# from lib/step_eval.py for fb and the oracle.
+# together (-S), 3 s on. Sets a_KEY and o_KEY from lib/step_eval.py for
+# fb and the oracle.
 run_step() {
 	local key value pid start
 	mkres fb 8000 "$PERIOD"
@@ -139,8 +126,6 @@ run_step() {
 	start=$((${EPOCHREALTIME/./} + 3000000))
 	step fb -S "$start"
 	step oracle -S "$start" -b "$T/oracle/qosres.budget" -m "$ORACLE_MARGIN"
-	into_place "${pids[-2]}" "$T/fb"
-	into_place "${pids[-1]}" "$T/oracle"
 	for pid in "${pids[@]}"; do
 		wait "$pid" || fail "periodic failed"
 	done

@@ -3,7 +3,7 @@
  * periodic: a periodic real-time-style job whose demand is known exactly.
  *
  *   periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]] [-S START_US]
- *            PERIOD_US RUN_US SECONDS STATS_FILE
+ *            [-c CGROUP] PERIOD_US RUN_US SECONDS STATS_FILE
  *
  * Every PERIOD_US a job is released that needs RUN_US of the thread's own
  * CPU time (CLOCK_THREAD_CPUTIME_ID): it burns until that clock has moved
@@ -41,6 +41,11 @@
  * -S START_US: the first release at START_US of CLOCK_REALTIME (the
  * microseconds since the epoch), not at once: jobs started apart then
  * share their releases, and run side by side through the same stalls.
+ *
+ * -c CGROUP: move into CGROUP at the first release. Until then the exec
+ * and the wait for -S are not its reservation's: under TCG an exec is
+ * tens of ms of CPU time, and a task asleep in an adapted reservation
+ * shows it no demand.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +70,7 @@ struct options {
 	const char *budget_file;
 	long long margin;	/* percent, for the budget file */
 	long long start_us;	/* CLOCK_REALTIME of the first release, or 0 */
+	const char *cgroup;	/* to move into at the first release */
 	int64_t period_ns;
 	int64_t seconds;
 	const char *stats_file;
@@ -142,7 +148,7 @@ static void usage_exit(void)
 {
 	fprintf(stderr, "usage: periodic [-l JOB_LOG] [-b BUDGET_FILE [-m MARGIN]]"
 		" [-S START_US]\n"
-		"                PERIOD_US RUN_US[xPERIODS][,RUN_US[xPERIODS]...]"
+		"                [-c CGROUP] PERIOD_US RUN_US[xPERIODS][,RUN_US[xPERIODS]...]"
 		" SECONDS STATS_FILE\n");
 	exit(2);
 }
@@ -195,7 +201,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "l:b:m:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:b:m:S:c:")) != -1) {
 		switch (opt) {
 		case 'l':
 			o->job_log = optarg;
@@ -208,6 +214,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'S':
 			o->start_us = parse_number(optarg, NULL, 1, "START_US");
+			break;
+		case 'c':
+			o->cgroup = optarg;
 			break;
 		default:
 			usage_exit();
@@ -344,6 +353,20 @@ static int64_t first_release(const struct options *o)
 	return release;
 }
 
+/* Into @cgroup, the whole process. */
+static int move_into(const char *cgroup)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -356,6 +379,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r.release = first_release(&o);
+	if (o.cgroup && move_into(o.cgroup) != 0) {
+		perror("periodic: -c");
+		return 1;
+	}
 	r.cpu_mark = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	end = r.release + o.seconds * NSEC_PER_SEC;
 	next_report = r.release + NSEC_PER_SEC;
