@@ -244,18 +244,22 @@ static const struct level *level_of(const struct options *o, long long n)
 	return NULL;
 }
 
-/* The oracle: the budget for @l, written before its first job runs. */
-static int set_budget(const struct options *o, const struct level *l)
+/* Write @value and a newline to the file at @path (a cgroup file). */
+static int write_number(const char *path, long long value)
 {
-	long long budget = l->run_ns / NSEC_PER_USEC * (100 + o->margin) / 100;
-	FILE *f = fopen(o->budget_file, "w");
+	FILE *f = fopen(path, "w");
 
 	if (!f)
 		return -1;
-	fprintf(f, "%lld\n", budget);
-	if (fclose(f) != 0)
-		return -1;
-	return 0;
+	fprintf(f, "%lld\n", value);
+	return fclose(f) != 0 ? -1 : 0;
+}
+
+/* The oracle: the budget for @l, written before its first job runs. */
+static int set_budget(const struct options *o, const struct level *l)
+{
+	return write_number(o->budget_file,
+			    l->run_ns / NSEC_PER_USEC * (100 + o->margin) / 100);
 }
 
 struct run {
@@ -357,14 +361,9 @@ static int64_t first_release(const struct options *o)
 static int move_into(const char *cgroup)
 {
 	char path[4096];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f);
+	return write_number(path, getpid());
 }
 
 int main(int argc, char **argv)
